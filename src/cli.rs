@@ -60,6 +60,15 @@ pub enum Command {
     Flags(FlagsArgs),
     Color(ColorArgs),
     Info(InfoArgs),
+    Completions(CompletionsArgs),
+    Man(ManArgs),
+}
+
+/// The whole app: the derived commands plus those appended at runtime. `main`
+/// parses with it; completion and the man page are built from it, so they
+/// never drift from `--help`.
+pub fn app() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
 }
 
 /// Add repo(s)
@@ -181,6 +190,7 @@ folder (nearest first); `none` removes the context."
 )]
 pub struct ContextArgs {
     /// A group name, `auto` or `none`; omit to show the current context
+    #[arg(value_name = "GROUP|auto|none")]
     pub choice: Option<String>,
 }
 
@@ -256,6 +266,31 @@ pub enum InfoCommand {
         #[arg(value_name = "ITEM WIDTH")]
         pairs: Vec<String>,
     },
+}
+
+/// Print the shell completion script (the same as in `completions/`)
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Print the completion script for a shell; it asks gita for candidates on every \
+TAB, so repo and group names and custom commands are always current.",
+    after_help = "Install:
+  bash  gita completions bash > ~/.local/share/bash-completion/completions/gita
+  zsh   gita completions zsh > ~/.zfunc/_gita   (with fpath+=(~/.zfunc) before compinit)
+  fish  gita completions fish > ~/.config/fish/completions/gita.fish"
+)]
+pub struct CompletionsArgs {
+    /// Shell to print the script for
+    #[arg(value_enum)]
+    pub shell: crate::complete::Shell,
+}
+
+/// Print the man page (roff), e.g. `gita man | man -l -`
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Print the page of this subcommand instead, e.g. `gita man fetch`,
+    /// `gita man group add`
+    #[arg(value_name = "SUBCOMMAND")]
+    pub subcommand: Vec<String>,
 }
 
 #[cfg(test)]

@@ -6,11 +6,12 @@
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, FromArgMatches};
+use clap::FromArgMatches;
 
 mod cli;
 mod color;
 mod commands;
+mod complete;
 mod import;
 mod paths;
 mod print;
@@ -30,7 +31,10 @@ fn main() -> ExitCode {
 }
 
 fn run() -> anyhow::Result<ExitCode> {
-    let matches = cli::Cli::command().get_matches();
+    if let Some(code) = complete::serve_request(cli::app) {
+        return Ok(code);
+    }
+    let matches = cli::app().get_matches();
     let cli = match cli::Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
@@ -39,7 +43,7 @@ fn run() -> anyhow::Result<ExitCode> {
     match &cli.command {
         Some(command) => commands::run(&ctx, command),
         None => {
-            let mut app = cli::Cli::command();
+            let mut app = cli::app();
             outln!("{}", app.render_help())?;
             Ok(ExitCode::SUCCESS)
         }

@@ -10,11 +10,13 @@ use crate::settings::Ctx;
 mod add;
 mod clear;
 mod color;
+mod completions;
 mod context;
 mod flags;
 mod group;
 mod info;
 mod ls;
+mod man;
 mod rename;
 mod rm;
 
@@ -30,5 +32,7 @@ pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitCode> {
         Command::Flags(args) => flags::run(ctx, args),
         Command::Color(args) => color::run(ctx, args),
         Command::Info(args) => info::run(ctx, args),
+        Command::Completions(args) => completions::run(ctx, args),
+        Command::Man(args) => man::run(ctx, args),
     }
 }
