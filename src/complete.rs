@@ -387,6 +387,47 @@ mod tests {
     }
 
     #[test]
+    fn annotated_app_is_consistent_and_every_name_arg_is_marked() {
+        let app = annotate(crate::cli::app());
+        app.clone().debug_assert();
+        let marked = |path: &[&str], id: &str| {
+            let mut cmd = &app;
+            for p in path {
+                cmd = cmd.find_subcommand(p).expect("subcommand");
+            }
+            let arg = cmd
+                .get_arguments()
+                .find(|a| a.get_id() == id)
+                .expect("argument");
+            arg.get::<ArgValueCandidates>().is_some() || arg.get::<ArgValueCompleter>().is_some()
+        };
+        for (path, id) in [
+            (&["rm"][..], "repos"),
+            (&["rename"], "repo"),
+            (&["ls"], "repo"),
+            (&["add"], "group"),
+            (&["group", "ll"], "group"),
+            (&["group", "add"], "repos"),
+            (&["group", "add"], "name"),
+            (&["group", "rmrepo"], "repos"),
+            (&["group", "rmrepo"], "name"),
+            (&["group", "rename"], "group"),
+            (&["group", "rm"], "groups"),
+            (&["context"], "choice"),
+            (&["flags", "set"], "repo"),
+            (&["man"], "subcommand"),
+        ] {
+            assert!(marked(path, id), "{path:?} {id} is not marked");
+        }
+        for (path, id) in [
+            (&["rename"][..], "new_name"),
+            (&["group", "rename"], "new_name"),
+        ] {
+            assert!(!marked(path, id), "{path:?} {id} should complete nothing");
+        }
+    }
+
+    #[test]
     fn group_help_is_bounded() {
         let many: Vec<String> = (0..100).map(|i| format!("repo{i}")).collect();
         let help = group_help(&many);

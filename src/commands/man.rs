@@ -36,19 +36,18 @@ pub fn page(path: &[String]) -> Result<String> {
         };
         cmd = sub.clone();
     }
-    let has_subcommands = cmd.has_subcommands();
-    let display = cmd
-        .get_display_name()
-        .unwrap_or_else(|| cmd.get_name())
-        .to_string();
+    let example = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .find(|n| n != "help");
+    let source = format!("gita {}", cmd.get_version().unwrap_or_default());
     let mut buf = Vec::new();
-    Man::new(cmd).render(&mut buf)?;
+    Man::new(cmd).source(source).render(&mut buf)?;
     let mut text = String::from_utf8_lossy(&buf).into_owned();
-    if has_subcommands {
-        let words = display.replace('-', " ");
+    if let Some(example) = example {
+        let prefix: String = path.iter().map(|p| format!(" {p}")).collect();
         text.push_str(&format!(
-            ".SH \"SEE ALSO\"\nThe page of each subcommand above is printed by \\fB{words} SUBCOMMAND\\fR, e.g. \\fBgita man fetch\\fR.\n",
-            words = format!("gita man{}", words.strip_prefix("gita").unwrap_or_default())
+            ".SH \"SEE ALSO\"\nThe page of each subcommand above is printed by \\fBgita man{prefix} SUBCOMMAND\\fR, e.g. \\fBgita man{prefix} {example}\\fR.\n"
         ));
     }
     Ok(text)
