@@ -88,51 +88,32 @@ fn fish(env: &TestEnv, line: &str) -> Vec<String> {
         .collect()
 }
 
-/// Candidates from zsh: the script sourced after `compinit`, `_gita` called
-/// with `words`/`CURRENT`/`PREFIX` set as the completion system would, and
-/// `_describe` replaced by a stub that prints the values it was handed (with
-/// the `-S` suffix the real one would add).
+/// Candidates from zsh's completion system itself: an interactive zsh on a
+/// pseudo-terminal (zpty) with compinit and the script loaded gets `line`
+/// and a TAB, and prints the matches it would offer (`tests/zsh/`).
 fn zsh(env: &TestEnv, line: &str) -> Vec<String> {
-    let mut words: Vec<&str> = line.split_whitespace().collect();
-    if line.ends_with(' ') {
-        words.push("");
-    }
-    let mut cmd = shell(env, "zsh");
-    cmd.arg("-f")
-        .arg("-c")
-        .arg(
-            r#"autoload -Uz compinit && compinit -u -D
-source "$1" || exit 9
-[[ $_comps[gita] == _gita ]] || { print -u2 "gita is not registered"; exit 8 }
-shift
-_describe() {
-    local array=$4 suffix= value
-    [[ $5 == -S ]] && suffix=$6
-    for value in "${(@P)array}"; do print -r -- "$value$suffix"; done
+    let setup = format!(
+        "autoload -Uz compinit && compinit -u -D && source '{}'",
+        script("_gita").display()
+    );
+    zsh_with(env, &setup, line)
 }
-words=("$@")
-CURRENT=$#
-PREFIX=${words[CURRENT]}
-_gita || true  # 1 = no candidates"#,
-        )
+
+fn zsh_with(env: &TestEnv, setup: &str, line: &str) -> Vec<String> {
+    let helpers = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/zsh");
+    let mut cmd = shell(env, "timeout");
+    cmd.arg("60")
         .arg("zsh")
-        .arg(script("_gita"))
-        .args(words);
-    lines(&run(cmd))
-        .into_iter()
-        // `value:description`, with `:` in the value escaped as `\:`.
-        .map(|l| {
-            let mut value = String::new();
-            let mut chars = l.chars();
-            while let Some(c) = chars.next() {
-                match c {
-                    '\\' => value.extend(chars.next()),
-                    ':' => break,
-                    c => value.push(c),
-                }
-            }
-            value
-        })
+        .arg("-f")
+        .arg(helpers.join("drive.zsh"))
+        .arg(helpers.join("capture.zsh"))
+        .arg(setup)
+        .arg(line);
+    run(cmd)
+        .lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
         .collect()
 }
 
@@ -427,30 +408,18 @@ fn completions_command_prints_the_shipped_scripts() {
 
 #[test]
 fn zsh_autoloads_the_script_from_fpath() {
-    let env = TestEnv::new();
+    let env = setup();
     let dir = script("_gita").parent().expect("dir").to_path_buf();
-    let mut cmd = shell(&env, "zsh");
-    cmd.arg("-f")
-        .arg("-c")
-        .arg(
-            r#"fpath=("$1" $fpath)
-autoload -Uz compinit && compinit -u -D
-print -r -- $_comps[gita]
-_describe() { print -rl -- "${(@P)4}" }
-words=(gita cle)
-CURRENT=2
-PREFIX=cle
-_gita"#,
-        )
-        .arg("zsh")
-        .arg(&dir);
-    // The first call of the autoloaded function must already complete.
-    assert_eq!(
-        lines(&run(cmd)),
-        [
-            "_gita",
-            "clear:Remove all repos and groups from gita (no folder is touched)"
-        ]
+    let setup = format!(
+        "fpath=('{}' $fpath) && autoload -Uz compinit && compinit -u -D",
+        dir.display()
+    );
+    // The first TAB after autoloading must already complete.
+    assert_eq!(zsh_with(&env, &setup, "gita cl"), ["clear"]);
+    assert_set(
+        &zsh_with(&env, &setup, "gita rm r"),
+        &["repo1", "repo2"],
+        "zsh",
     );
 }
 
