@@ -1,1 +1,5 @@
+mod delegate;
+mod output;
+mod runner;
+
 fn main() {}
