@@ -220,20 +220,11 @@ pub fn load(
 
 fn user_specs(config_dir: &Path) -> Result<BTreeMap<String, Spec>> {
     let yml = config_dir.join("cmds.yml");
-    if let Some(text) = read_text(&yml)? {
-        if text.trim().is_empty() {
-            return Ok(BTreeMap::new());
-        }
-        return serde_norway::from_str(&text).map_err(|e| {
-            let at = e
-                .location()
-                .map(|l| format!(":{}:{}", l.line(), l.column()))
-                .unwrap_or_default();
-            anyhow::anyhow!("{}{at}: cannot parse: {e}", yml.display())
-        });
+    if let Some(text) = crate::store::read_text(&yml)? {
+        return crate::store::parse(&text, &yml);
     }
     let json = config_dir.join("cmds.json");
-    match read_text(&json)? {
+    match crate::store::read_text(&json)? {
         Some(text) if !text.trim().is_empty() => serde_json::from_str(&text).map_err(|e| {
             anyhow::anyhow!(
                 "{}:{}:{}: cannot parse: {e}",
@@ -246,11 +237,27 @@ fn user_specs(config_dir: &Path) -> Result<BTreeMap<String, Spec>> {
     }
 }
 
-fn read_text(path: &Path) -> Result<Option<String>> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+/// The table for the command line: built-ins plus the user's commands.
+/// Problems with the user's file are warnings, so a broken `cmds.yml` never
+/// makes gita's own commands unusable.
+pub fn table_for_cli() -> BTreeMap<String, Delegated> {
+    let app = <crate::cli::Cli as clap::CommandFactory>::command();
+    let mut reserved: Vec<&str> = app.get_subcommands().map(|c| c.get_name()).collect();
+    reserved.push("help");
+    let Ok(dir) = crate::paths::config_dir() else {
+        return builtin();
+    };
+    match load(&dir, &reserved) {
+        Ok((table, warnings)) => {
+            for w in warnings {
+                eprintln!("gita: warning: {w}");
+            }
+            table
+        }
+        Err(e) => {
+            eprintln!("gita: warning: {e:#}; custom commands are unavailable");
+            builtin()
+        }
     }
 }
 
@@ -269,11 +276,12 @@ pub fn augment<R: clap::Args>(mut app: Command, table: &BTreeMap<String, Delegat
                 "Repos or groups to run it in"
             });
         let about = format!("{} [{}]", d.help, d.cmd);
-        let sub = Command::new(d.name.clone())
+        // The runner options first: their struct's doc must not become the about.
+        let sub = R::augment_args(Command::new(d.name.clone()))
             .about(d.help.clone())
             .long_about(about)
             .arg(names);
-        app = app.subcommand(R::augment_args(sub));
+        app = app.subcommand(sub);
     }
     app
 }

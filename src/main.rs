@@ -1,5 +1,59 @@
-mod delegate;
-mod output;
-mod runner;
+//! gita: manage many git repositories at once. Parses the command line,
+//! resolves the context, runs one command and prints errors in one place.
 
-fn main() {}
+// Parts of the registry/settings API serve the status and runner commands.
+#![allow(dead_code)]
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, FromArgMatches};
+
+mod cli;
+mod color;
+mod commands;
+mod delegate;
+mod import;
+mod output;
+mod paths;
+mod print;
+mod registry;
+mod runner;
+mod settings;
+mod store;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(err) if print::is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("gita: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<ExitCode> {
+    let table = delegate::table_for_cli();
+    let matches = delegate::augment::<cli::RunArgs>(cli::Cli::command(), &table).get_matches();
+    if let Some((name, sub)) = matches.subcommand()
+        && let Some(cmd) = table.get(name)
+    {
+        let args = cli::RunArgs::from_arg_matches(sub).unwrap_or_else(|e| e.exit());
+        let color = matches.get_one::<cli::ColorWhen>("color_when").copied();
+        let ctx = settings::Ctx::new(color.unwrap_or(cli::ColorWhen::Auto))?;
+        return commands::delegated::run(&ctx, cmd, &delegate::names(sub), &args);
+    }
+    let cli = match cli::Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let ctx = settings::Ctx::new(cli.color)?;
+    match &cli.command {
+        Some(command) => commands::run(&ctx, command),
+        None => {
+            let mut app = cli::Cli::command();
+            outln!("{}", app.render_help())?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -66,7 +66,9 @@ pub fn execute(ctx: &Ctx, jobs: Vec<Job>, interactive: bool, args: &RunArgs) -> 
     let run = run?;
     if let End::Signal(sig) = run.end {
         eprintln!("gita: interrupted; every running command was stopped");
-        return Ok(ExitCode::from(128u8.saturating_add(u8::try_from(sig).unwrap_or(0))));
+        return Ok(ExitCode::from(
+            128u8.saturating_add(u8::try_from(sig).unwrap_or(0)),
+        ));
     }
 
     let mut needy: Vec<&JobResult> = run.results.iter().filter(|r| r.needs_terminal()).collect();
@@ -80,7 +82,9 @@ pub fn execute(ctx: &Ctx, jobs: Vec<Job>, interactive: bool, args: &RunArgs) -> 
                 names.join(", ")
             );
             for r in &needy {
-                let Some(job) = by_name.get(&r.name) else { continue };
+                let Some(job) = by_name.get(&r.name) else {
+                    continue;
+                };
                 let result = attached_one(job, timeout)?;
                 if result.outcome == Outcome::Interrupted {
                     return Ok(ExitCode::from(130));
@@ -105,7 +109,11 @@ pub fn execute(ctx: &Ctx, jobs: Vec<Job>, interactive: bool, args: &RunArgs) -> 
 }
 
 fn plural(n: usize) -> String {
-    if n == 1 { "1 repo".into() } else { format!("{n} repos") }
+    if n == 1 {
+        "1 repo".into()
+    } else {
+        format!("{n} repos")
+    }
 }
 
 /// One repo at a time, attached to the terminal: the path first (as Python
@@ -122,7 +130,10 @@ fn run_attached(jobs: &[Job], timeout: Option<Duration>) -> Result<ExitCode> {
         }
     }
     if jobs.len() > 1 {
-        eprintln!("{}", crate::output::summary_line(&ok, &failed, start.elapsed()));
+        eprintln!(
+            "{}",
+            crate::output::summary_line(&ok, &failed, start.elapsed())
+        );
     }
     Ok(if failed.is_empty() {
         ExitCode::SUCCESS

@@ -15,15 +15,19 @@ use crate::settings::Ctx;
 const SHELL_WORDS: &[&str] = &[
     ".", ":", "[", "alias", "bg", "break", "case", "cd", "command", "continue", "echo", "eval",
     "exec", "exit", "export", "false", "fg", "for", "getopts", "hash", "if", "jobs", "kill",
-    "printf", "pwd", "read", "readonly", "return", "set", "shift", "test", "times", "trap",
-    "true", "type", "ulimit", "umask", "unalias", "unset", "until", "wait", "while", "{", "(", "!",
+    "printf", "pwd", "read", "readonly", "return", "set", "shift", "test", "times", "trap", "true",
+    "type", "ulimit", "umask", "unalias", "unset", "until", "wait", "while", "{", "(", "!",
 ];
 
 pub fn run(ctx: &Ctx, args: &ShellArgs) -> Result<ExitCode> {
     let reg = ctx.registry()?;
     let (names, rest) = split_names(&reg, &args.words, args.quote_mode)?;
     let line = rest.join(" ");
-    let first = line.split_whitespace().next().unwrap_or_default().to_string();
+    let first = line
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string();
     if let Some(near) = near_name(&reg, &first)
         && !SHELL_WORDS.contains(&first.as_str())
         && !on_path(&first)
@@ -48,6 +52,7 @@ fn on_path(word: &str) -> bool {
         return false;
     };
     std::env::split_paths(&path).any(|dir| {
-        std::fs::metadata(dir.join(word)).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        std::fs::metadata(dir.join(word))
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
     })
 }

@@ -26,7 +26,10 @@ pub fn run(ctx: &Ctx, args: &SuperArgs) -> Result<ExitCode> {
     };
     let selected = reg.select(&names, &ctx.cwd)?;
     if let Some(near) = near_name(&reg, first) {
-        let dir = selected.first().map(|(_, r)| r.path.clone()).unwrap_or_else(|| ctx.cwd.clone());
+        let dir = selected
+            .first()
+            .map(|(_, r)| r.path.clone())
+            .unwrap_or_else(|| ctx.cwd.clone());
         if !is_git_command(first, &dir) {
             bail!(typo_message(first, &near, "git command or alias"));
         }
@@ -52,7 +55,8 @@ fn is_interactive_git(ctx: &Ctx, git_args: &[String]) -> bool {
     let Some(sub) = git_args.iter().find(|a| !a.starts_with('-')) else {
         return false;
     };
-    let (table, _) = delegate::load(&ctx.config_dir, &[]).unwrap_or_else(|_| (delegate::builtin(), Vec::new()));
+    let (table, _) =
+        delegate::load(&ctx.config_dir, &[]).unwrap_or_else(|_| (delegate::builtin(), Vec::new()));
     table
         .values()
         .any(|d| d.interactive && d.git_subcommand().as_deref() == Some(sub.as_str()))
@@ -60,9 +64,16 @@ fn is_interactive_git(ctx: &Ctx, git_args: &[String]) -> bool {
 
 /// Leading words that name repos or groups, and the rest (the command). In
 /// quote mode the command must be exactly one word.
-pub(super) fn split_names(reg: &Registry, words: &[String], quote_mode: bool) -> Result<(Vec<String>, Vec<String>)> {
+pub(super) fn split_names(
+    reg: &Registry,
+    words: &[String],
+    quote_mode: bool,
+) -> Result<(Vec<String>, Vec<String>)> {
     let n = words.iter().take_while(|w| reg.is_name(w)).count();
-    let (names, rest) = words.split_at(n);
+    let (names, mut rest) = words.split_at(n);
+    if rest.first().is_some_and(|w| w == "--") {
+        rest = &rest[1..];
+    }
     if rest.is_empty() {
         bail!("missing the command after the repo/group names");
     }
@@ -102,5 +113,7 @@ fn is_git_command(word: &str, dir: &std::path::Path) -> bool {
     else {
         return true; // cannot tell: don't block
     };
-    String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == word)
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .any(|l| l.trim() == word)
 }
