@@ -104,9 +104,8 @@ impl Writer {
 
 impl Sink for Writer {
     fn started(&mut self, name: &str) {
+        // Drawn by the next tick: runs that end quickly show no progress.
         self.running.insert(name.to_string());
-        let mut err = io::stderr().lock();
-        self.draw_progress(&mut err);
     }
 
     fn finished(&mut self, result: &JobResult) -> io::Result<()> {
@@ -116,7 +115,8 @@ impl Sink for Writer {
         // write between its lines.
         let mut err = io::stderr().lock();
         let mut out = io::stdout().lock();
-        if self.drawn {
+        let was_drawn = self.drawn;
+        if was_drawn {
             let _ = write!(err, "{CLEAR_LINE}");
             self.drawn = false;
         }
@@ -141,15 +141,15 @@ impl Sink for Writer {
         }
         out.flush()?;
         drop(out);
-        self.draw_progress(&mut err);
+        if was_drawn && !self.running.is_empty() {
+            self.draw_progress(&mut err);
+        }
         Ok(())
     }
 
     fn tick(&mut self) {
-        if self.drawn {
-            let mut err = io::stderr().lock();
-            self.draw_progress(&mut err);
-        }
+        let mut err = io::stderr().lock();
+        self.draw_progress(&mut err);
     }
 
     fn wants_ticks(&self) -> bool {

@@ -293,7 +293,8 @@ async fn run_detached_async(jobs: Vec<Job>, opts: &Options, sink: &mut dyn Sink)
     let mut pending = jobs.into_iter();
     let mut set = JoinSet::new();
     let mut results = Vec::new();
-    let mut ticker = tokio::time::interval(Duration::from_millis(200));
+    let tick_every = Duration::from_millis(200);
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + tick_every, tick_every);
     let ticks = sink.wants_ticks();
 
     let mut start_more = |set: &mut JoinSet<JobResult>, sink: &mut dyn Sink| {
