@@ -847,6 +847,28 @@ mod tests {
     }
 
     #[test]
+    fn a_group_that_ignores_sigterm_gets_sigkill() {
+        // Ignored signals survive exec, so `sleep` ignores SIGTERM as well.
+        let jobs = vec![shell_job("stubborn", "trap '' TERM; sleep 20; echo never")];
+        let t0 = Instant::now();
+        let run = run_detached(
+            jobs,
+            &Options {
+                jobs: 1,
+                timeout: Some(Duration::from_millis(100)),
+            },
+            &mut Collect(Vec::new()),
+        )
+        .expect("run");
+        assert!(matches!(run.results[0].outcome, Outcome::TimedOut(_)));
+        assert!(
+            t0.elapsed() < KILL_GRACE + Duration::from_secs(2),
+            "{:?}",
+            t0.elapsed()
+        );
+    }
+
+    #[test]
     fn spawn_failure_is_a_result() {
         let job = Job {
             name: "x".into(),

@@ -303,15 +303,11 @@ fn fetch_retries_after_a_dropped_connection() {
 
     let wrappers = env.root.join("wrappers");
     fs::create_dir_all(&wrappers).expect("mkdir");
+    // The wrapper comes in through the repo's flags, so a retry only reaches
+    // it (and bumps the count) if the flags are applied on retries too.
     let flaky = flaky_uploadpack(&wrappers, 1);
-    env.git(
-        &a,
-        &[
-            "config",
-            "remote.origin.uploadpack",
-            &flaky.display().to_string(),
-        ],
-    );
+    let flag = format!("remote.origin.uploadpack={}", flaky.display());
+    env.gita(&["flags", "set", "a", "-c", &flag]).ok();
 
     let mut cmd = env.cmd();
     cmd.args(["fetch"]);
@@ -334,14 +330,8 @@ fn fetch_retries_after_a_dropped_connection() {
     // A remote that keeps dropping gives up after the retries, failed.
     fs::remove_file(wrappers.join("attempts")).expect("reset");
     let flaky = flaky_uploadpack(&wrappers, 100);
-    env.git(
-        &a,
-        &[
-            "config",
-            "remote.origin.uploadpack",
-            &flaky.display().to_string(),
-        ],
-    );
+    let flag = format!("remote.origin.uploadpack={}", flaky.display());
+    env.gita(&["flags", "set", "a", "-c", &flag]).ok();
     let mut cmd = env.cmd();
     cmd.args(["fetch"]);
     let run = run_within(cmd, Duration::from_secs(60)).code(1);
@@ -538,4 +528,46 @@ fn closed_stdout_ends_quietly() {
     let run = wait_within(child, Duration::from_secs(60));
     assert_eq!(run.code, 0, "{run:#?}");
     assert!(!run.stderr.contains("error"), "{run:#?}");
+}
+
+#[test]
+fn repos_that_need_a_terminal_are_rerun_attached_one_at_a_time() {
+    // `script` gives gita a pseudo-terminal; the lines piped into it are what
+    // the "user types" at the prompts.
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    }
+    let env = TestEnv::new();
+    repos(&env, 3);
+    let gita = env!("CARGO_BIN_EXE_gita");
+    let inner = format!("{gita} shell -q 'read x </dev/tty && echo \"got $x\"'");
+    let mut cmd = Command::new("script");
+    env.hermetic(&mut cmd);
+    cmd.current_dir(&env.work)
+        .args(["-qec", &inner, "/dev/null"])
+        .stdin(Stdio::piped());
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn script");
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(b"one\ntwo\nthree\n").expect("type answers");
+    }
+    let run = wait_within(child, Duration::from_secs(60));
+    let out = run.stdout.replace('\r', "");
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(out.contains("3 repos need a terminal"), "{out}");
+    // Re-run in name order, each attached (path first, unprefixed output).
+    let expected = format!(
+        "{}\ngot one\n{}\ngot two\n{}\ngot three\n",
+        env.work.join("r0").display(),
+        env.work.join("r1").display(),
+        env.work.join("r2").display()
+    );
+    assert!(out.contains(&expected), "{out}");
+    assert!(out.contains("gita: 3 ok"), "{out}");
 }
