@@ -446,6 +446,12 @@ mod tests {
     }
 
     #[test]
+    fn the_full_app_is_consistent() {
+        let app = <crate::cli::Cli as clap::CommandFactory>::command();
+        augment::<crate::cli::RunArgs>(app, &builtin()).debug_assert();
+    }
+
+    #[test]
     fn subcommands_are_real() {
         let app = augment::<NoOpts>(Command::new("gita"), &builtin());
         app.clone().debug_assert();

@@ -51,7 +51,7 @@ fn run() -> anyhow::Result<ExitCode> {
     match &cli.command {
         Some(command) => commands::run(&ctx, command),
         None => {
-            let mut app = cli::Cli::command();
+            let mut app = delegate::augment::<cli::RunArgs>(cli::Cli::command(), &table);
             outln!("{}", app.render_help())?;
             Ok(ExitCode::SUCCESS)
         }

@@ -421,6 +421,8 @@ fn delegated_commands_are_real_subcommands() {
     let help = env.gita(&["--help"]).ok().stdout;
     assert!(help.contains("fetch      fetch remote update"), "{help}");
     assert!(help.contains("st         show status"), "{help}");
+    let bare = env.gita(&[]).ok().stdout;
+    assert!(bare.contains("fetch      fetch remote update"), "{bare}");
     // Not allow_all: names are required, a usage error otherwise.
     let run = env.gita(&["br"]).code(2);
     assert!(run.stderr.contains("<REPO|GROUP>"), "{run:#?}");
