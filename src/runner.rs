@@ -532,6 +532,9 @@ async fn run_once(
     if already {
         return (Outcome::Interrupted, Vec::new());
     }
+    if let Some(missing) = missing_folder(job) {
+        return (missing, Vec::new());
+    }
     let mut std_cmd = job.program.command();
     std_cmd
         .current_dir(&job.path)
@@ -595,6 +598,17 @@ async fn run_once(
     (outcome, chunks)
 }
 
+/// A registered repo whose folder is gone fails with a clear message rather
+/// than a bare "No such file or directory" from the spawn.
+fn missing_folder(job: &Job) -> Option<Outcome> {
+    (!job.path.is_dir()).then(|| {
+        Outcome::SpawnFailed(format!(
+            "the repo folder {} does not exist (moved? fix it with `gita rm` and `gita add`)",
+            job.path.display()
+        ))
+    })
+}
+
 async fn read_into(
     mut pipe: impl AsyncRead + Unpin,
     stream: Stream,
@@ -653,6 +667,9 @@ pub fn run_attached(job: &Job, timeout: Option<Duration>) -> Result<JobResult> {
     rt.block_on(async {
         let mut sigint = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
         let start = Instant::now();
+        if let Some(missing) = missing_folder(job) {
+            return Ok(finish(job.clone(), missing, Vec::new(), start, 1));
+        }
         let mut cmd = tokio::process::Command::from(job.program.command());
         cmd.current_dir(&job.path);
         let mut child = match cmd.spawn() {
@@ -884,6 +901,12 @@ mod tests {
             &mut Collect(Vec::new()),
         )
         .expect("run");
-        assert!(matches!(run.results[0].outcome, Outcome::SpawnFailed(_)));
+        let Outcome::SpawnFailed(msg) = &run.results[0].outcome else {
+            panic!("{:?}", run.results[0].outcome);
+        };
+        assert!(
+            msg.contains("/nonexistent/dir/for/gita does not exist"),
+            "{msg}"
+        );
     }
 }

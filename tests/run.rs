@@ -138,6 +138,7 @@ fn reading_the_terminal_or_stdin_fails_fast_instead_of_hanging() {
 }
 
 /// Pids of processes whose command line contains `marker`.
+#[cfg(target_os = "linux")]
 fn processes_with(marker: &str) -> Vec<u32> {
     let mut found = Vec::new();
     for entry in fs::read_dir("/proc").expect("/proc").flatten() {
@@ -156,6 +157,7 @@ fn processes_with(marker: &str) -> Vec<u32> {
 }
 
 #[test]
+#[cfg(target_os = "linux")] // finds leftover processes through /proc
 fn ctrl_c_kills_every_child_and_exits_130() {
     let env = TestEnv::new();
     repos(&env, 10);
@@ -572,4 +574,22 @@ fn repos_that_need_a_terminal_are_rerun_attached_one_at_a_time() {
     );
     assert!(out.contains(&expected), "{out}");
     assert!(out.contains("gita: 3 ok"), "{out}");
+}
+
+#[test]
+fn a_missing_repo_folder_fails_that_repo_only() {
+    let env = TestEnv::new();
+    let dirs = repos(&env, 3);
+    fs::remove_dir_all(&dirs[1]).expect("rm repo");
+    let run = env.gita(&["st"]).code(1);
+    assert!(run.stdout.contains("r0: On branch main"), "{run:#?}");
+    assert!(run.stdout.contains("r2: On branch main"), "{run:#?}");
+    assert!(
+        run.stderr.contains(&format!(
+            "r1: gita: the repo folder {} does not exist",
+            dirs[1].display()
+        )),
+        "{run:#?}"
+    );
+    assert!(run.stderr.contains("2 ok, 1 failed (r1)"), "{run:#?}");
 }
