@@ -538,8 +538,13 @@ fn closed_stdout_ends_quietly() {
 fn repos_that_need_a_terminal_are_rerun_attached_one_at_a_time() {
     // `script` gives gita a pseudo-terminal; the lines piped into it are what
     // the "user types" at the prompts.
-    if Command::new("script").arg("--version").output().is_err() {
-        eprintln!("skipped: util-linux `script` is not installed");
+    let pty_works = Command::new("script")
+        .args(["-qec", "true", "/dev/null"])
+        .stdin(Stdio::null())
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !pty_works {
+        eprintln!("skipped: util-linux `script` or a pseudo-terminal is not available");
         return;
     }
     let env = TestEnv::new();
