@@ -449,7 +449,8 @@ fn custom_commands_from_cmds_yml() {
         env.config_dir().join("cmds.yml"),
         "hello:\n  cmd: echo hello from\n  help: say hello\n  allow_all: true\n\
          count:\n  cmd: git log --oneline | wc -l\n  shell: true\n  allow_all: true\n\
-         st:\n  cmd: git status -s -b\n  help: short status\n  allow_all: true\n",
+         st:\n  cmd: git status -s -b\n  help: short status\n  allow_all: true\n\
+         here:\n  cmd: pwd\n  interactive: true\n  allow_all: true\n",
     )
     .expect("write cmds.yml");
     let help = env.gita(&["--help"]).ok().stdout;
@@ -461,6 +462,14 @@ fn custom_commands_from_cmds_yml() {
     assert!(run.stdout.contains("r1: 1\n"), "{run:#?}");
     let run = env.gita(&["st"]).ok();
     assert!(run.stdout.contains("r0: ## main"), "{run:#?}");
+    // Interactive: one repo at a time, attached, path first, unprefixed.
+    let run = env.gita(&["here"]).ok();
+    let (r0, r1) = (env.work.join("r0"), env.work.join("r1"));
+    assert_eq!(
+        run.stdout,
+        format!("{0}\n{0}\n{1}\n{1}\n", r0.display(), r1.display())
+    );
+    assert!(run.stderr.contains("gita: 2 ok"), "{run:#?}");
 
     // A Python gita cmds.json is read when there is no cmds.yml.
     fs::remove_file(env.config_dir().join("cmds.yml")).expect("rm");
