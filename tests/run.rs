@@ -509,8 +509,12 @@ fn a_typo_in_a_name_runs_nothing() {
     env.gita(&["super", "backend", "rm", "-q", "--cached", "README.md"])
         .ok();
     // Quote mode: exactly one command word after the names.
-    let run = env.gita(&["shell", "-q", "r0", "echo", "x"]).code(1);
+    let run = env.gita(&["shell", "-q", "r0", "echo", "x"]).code(2);
     assert!(run.stderr.contains("quote mode"), "{run:#?}");
+    assert!(run.stderr.contains("Usage: gita shell"), "{run:#?}");
+    // Names but no command: a usage error too.
+    let run = env.gita(&["super", "r0", "r1"]).code(2);
+    assert!(run.stderr.contains("missing the command"), "{run:#?}");
 }
 
 #[test]

@@ -21,7 +21,7 @@ const SHELL_WORDS: &[&str] = &[
 
 pub fn run(ctx: &Ctx, args: &ShellArgs) -> Result<ExitCode> {
     let reg = ctx.registry()?;
-    let (names, rest) = split_names(&reg, &args.words, args.quote_mode)?;
+    let (names, rest) = split_names(&reg, &args.words, args.quote_mode, "shell");
     let line = rest.join(" ");
     let first = line
         .split_whitespace()

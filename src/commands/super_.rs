@@ -15,14 +15,17 @@ use crate::settings::Ctx;
 
 pub fn run(ctx: &Ctx, args: &SuperArgs) -> Result<ExitCode> {
     let reg = ctx.registry()?;
-    let (names, rest) = split_names(&reg, &args.words, args.quote_mode)?;
+    let (names, rest) = split_names(&reg, &args.words, args.quote_mode, "super");
     let git_args = if args.quote_mode {
         delegate::split_words(&rest[0])?
     } else {
         rest
     };
     let Some(first) = git_args.first() else {
-        bail!("missing the git command after the repo/group names");
+        usage_error(
+            "super",
+            "missing the git command after the repo/group names",
+        );
     };
     let selected = reg.select(&names, &ctx.cwd)?;
     if let Some(near) = near_name(&reg, first) {
@@ -63,27 +66,43 @@ fn is_interactive_git(ctx: &Ctx, git_args: &[String]) -> bool {
 }
 
 /// Leading words that name repos or groups, and the rest (the command). In
-/// quote mode the command must be exactly one word.
+/// quote mode the command must be exactly one word. Problems are usage
+/// errors of subcommand `sub` (exit 2).
 pub(super) fn split_names(
     reg: &Registry,
     words: &[String],
     quote_mode: bool,
-) -> Result<(Vec<String>, Vec<String>)> {
+    sub: &str,
+) -> (Vec<String>, Vec<String>) {
     let n = words.iter().take_while(|w| reg.is_name(w)).count();
     let (names, mut rest) = words.split_at(n);
     if rest.first().is_some_and(|w| w == "--") {
         rest = &rest[1..];
     }
     if rest.is_empty() {
-        bail!("missing the command after the repo/group names");
+        usage_error(sub, "missing the command after the repo/group names");
     }
     if quote_mode && rest.len() != 1 {
-        bail!(
-            "'{}' is not a repo or group; in quote mode (-q) give the command as one quoted argument after the names",
-            rest[0]
+        usage_error(
+            sub,
+            &format!(
+                "'{}' is not a repo or group; in quote mode (-q) give the command as one quoted argument after the names",
+                rest[0]
+            ),
         );
     }
-    Ok((names.to_vec(), rest.to_vec()))
+    (names.to_vec(), rest.to_vec())
+}
+
+/// Prints a usage error for `gita <sub>` the way clap does and exits 2.
+fn usage_error(sub: &str, msg: &str) -> ! {
+    let mut app = <crate::cli::Cli as clap::CommandFactory>::command();
+    app.build();
+    let err = match app.find_subcommand_mut(sub) {
+        Some(cmd) => cmd.error(clap::error::ErrorKind::InvalidValue, msg),
+        None => app.error(clap::error::ErrorKind::InvalidValue, msg),
+    };
+    err.exit()
 }
 
 /// The repo/group name `word` is probably a typo of, if any (SPEC §2: a
