@@ -611,3 +611,32 @@ fn a_missing_repo_folder_fails_that_repo_only() {
     );
     assert!(run.stderr.contains("2 ok, 1 failed (r1)"), "{run:#?}");
 }
+
+#[test]
+fn the_jobs_limit_comes_from_the_flag_or_settings() {
+    let env = TestEnv::new();
+    repos(&env, 3);
+    let log = env.root.join("log");
+    let script = format!(
+        "echo start >> '{0}'; sleep 0.2; echo end >> '{0}'",
+        log.display()
+    );
+    let max_running = || {
+        let text = fs::read_to_string(&log).expect("log");
+        fs::remove_file(&log).expect("reset log");
+        let (mut now, mut max) = (0, 0);
+        for line in text.lines() {
+            now += if line == "start" { 1 } else { -1 };
+            max = max.max(now);
+        }
+        max
+    };
+    env.gita(&["shell", "-q", &script]).ok();
+    assert_eq!(max_running(), 3, "default: all three at once");
+    fs::write(env.config_dir().join("settings.yml"), "jobs: 1\n").expect("settings");
+    env.gita(&["shell", "-q", &script]).ok();
+    assert_eq!(max_running(), 1, "jobs: 1 in settings.yml");
+    env.gita(&["shell", "-j", "2", "-q", &script]).ok();
+    assert_eq!(max_running(), 2, "-j overrides the setting");
+    env.gita(&["shell", "-j", "0", "-q", "true"]).code(2);
+}
