@@ -618,7 +618,7 @@ fn the_jobs_limit_comes_from_the_flag_or_settings() {
     repos(&env, 3);
     let log = env.root.join("log");
     let script = format!(
-        "echo start >> '{0}'; sleep 0.2; echo end >> '{0}'",
+        "echo start >> '{0}'; sleep 0.5; echo end >> '{0}'",
         log.display()
     );
     let max_running = || {
@@ -639,4 +639,25 @@ fn the_jobs_limit_comes_from_the_flag_or_settings() {
     env.gita(&["shell", "-j", "2", "-q", &script]).ok();
     assert_eq!(max_running(), 2, "-j overrides the setting");
     env.gita(&["shell", "-j", "0", "-q", "true"]).code(2);
+}
+
+#[test]
+fn a_background_process_holding_the_output_open_does_not_stall_the_run() {
+    // Like an ssh ControlPersist master started by a fetch: it outlives the
+    // command and keeps its stdout/stderr open.
+    let env = TestEnv::new();
+    repos(&env, 2);
+    let start = Instant::now();
+    let mut cmd = env.cmd();
+    cmd.args(["shell", "-q", "sleep 4 & echo started"]);
+    let run = run_within(cmd, Duration::from_secs(60)).ok();
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(
+        run.stdout.contains("r0: started") && run.stdout.contains("r1: started"),
+        "{run:#?}"
+    );
 }
