@@ -12,10 +12,13 @@ mod cli;
 mod color;
 mod commands;
 mod complete;
+mod delegate;
 mod import;
+mod output;
 mod paths;
 mod print;
 mod registry;
+mod runner;
 mod settings;
 mod store;
 
@@ -31,10 +34,19 @@ fn main() -> ExitCode {
 }
 
 fn run() -> anyhow::Result<ExitCode> {
-    if let Some(code) = complete::serve_request(cli::app) {
+    if let Some(code) = complete::serve_request(|| cli::app(&delegate::table_quiet())) {
         return Ok(code);
     }
-    let matches = cli::app().get_matches();
+    let table = delegate::table_for_cli();
+    let matches = cli::app(&table).get_matches();
+    if let Some((name, sub)) = matches.subcommand()
+        && let Some(cmd) = table.get(name)
+    {
+        let args = cli::RunArgs::from_arg_matches(sub).unwrap_or_else(|e| e.exit());
+        let color = matches.get_one::<cli::ColorWhen>("color_when").copied();
+        let ctx = settings::Ctx::new(color.unwrap_or(cli::ColorWhen::Auto))?;
+        return commands::delegated::run(&ctx, cmd, &delegate::names(sub), &args);
+    }
     let cli = match cli::Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
@@ -43,7 +55,7 @@ fn run() -> anyhow::Result<ExitCode> {
     match &cli.command {
         Some(command) => commands::run(&ctx, command),
         None => {
-            let mut app = cli::app();
+            let mut app = cli::app(&table);
             outln!("{}", app.render_help())?;
             Ok(ExitCode::SUCCESS)
         }

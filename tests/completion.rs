@@ -415,7 +415,7 @@ fn zsh_autoloads_the_script_from_fpath() {
         dir.display()
     );
     // The first TAB after autoloading must already complete.
-    assert_eq!(zsh_with(&env, &setup, "gita cl"), ["clear"]);
+    assert_eq!(zsh_with(&env, &setup, "gita cont"), ["context"]);
     assert_set(
         &zsh_with(&env, &setup, "gita rm r"),
         &["repo1", "repo2"],

@@ -7,6 +7,7 @@ use anyhow::{Result, bail};
 use clap_mangen::Man;
 
 use crate::cli::{self, ManArgs};
+use crate::delegate;
 use crate::out;
 use crate::registry;
 use crate::settings::Ctx;
@@ -18,7 +19,7 @@ pub fn run(_ctx: &Ctx, args: &ManArgs) -> Result<ExitCode> {
 
 /// The roff text of gita(1), or of `gita-<sub>…(1)` for a subcommand path.
 pub fn page(path: &[String]) -> Result<String> {
-    let mut cmd = cli::app();
+    let mut cmd = cli::app(&delegate::table_quiet());
     cmd.build();
     for (depth, name) in path.iter().enumerate() {
         let Some(sub) = cmd.find_subcommand(name) else {
@@ -61,7 +62,7 @@ mod tests {
     fn main_page_lists_every_subcommand() {
         let text = page(&[]).expect("page");
         assert!(text.starts_with(".ie \\n(.g .ds Aq") || text.contains(".TH gita 1"));
-        for sub in cli::app().get_subcommands() {
+        for sub in cli::app(&delegate::builtin()).get_subcommands() {
             assert!(
                 text.contains(&format!("gita\\-{}(1)", sub.get_name())),
                 "missing {}",

@@ -12,6 +12,7 @@ mod clear;
 mod color;
 mod completions;
 mod context;
+pub mod delegated;
 mod flags;
 mod group;
 mod info;
@@ -19,6 +20,8 @@ mod ls;
 mod man;
 mod rename;
 mod rm;
+mod shell;
+mod super_;
 
 pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitCode> {
     match command {
@@ -32,6 +35,8 @@ pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitCode> {
         Command::Flags(args) => flags::run(ctx, args),
         Command::Color(args) => color::run(ctx, args),
         Command::Info(args) => info::run(ctx, args),
+        Command::Super(args) => super_::run(ctx, args),
+        Command::Shell(args) => shell::run(ctx, args),
         Command::Completions(args) => completions::run(ctx, args),
         Command::Man(args) => man::run(ctx, args),
     }
