@@ -8,10 +8,12 @@ use crate::cli::Command;
 use crate::settings::Ctx;
 
 mod add;
+mod clone;
 mod clear;
 mod color;
 mod context;
 mod flags;
+mod freeze;
 mod group;
 mod info;
 mod ls;
@@ -30,5 +32,7 @@ pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitCode> {
         Command::Flags(args) => flags::run(ctx, args),
         Command::Color(args) => color::run(ctx, args),
         Command::Info(args) => info::run(ctx, args),
+        Command::Freeze(args) => freeze::run(ctx, args),
+        Command::Clone(args) => clone::run(ctx, args),
     }
 }
