@@ -62,6 +62,8 @@ pub enum Command {
     Info(InfoArgs),
     Freeze(FreezeArgs),
     Clone(CloneArgs),
+    Super(SuperArgs),
+    Shell(ShellArgs),
 }
 
 /// Add repo(s)
@@ -304,6 +306,91 @@ pub struct CloneArgs {
     /// With -f: how many clones run at once
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub jobs: Option<u32>,
+}
+
+/// Options of every command that runs across repos (delegated commands,
+/// `super`, `shell`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct RunArgs {
+    /// Run at most N repos at once [default: `jobs` in settings.yml, else 64]
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = parse_jobs)]
+    pub jobs: Option<usize>,
+    /// Stop a repo's command after SECS seconds (killed, reported failed)
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    pub timeout: Option<std::time::Duration>,
+    /// Print one JSON object per repo and line (name, path, status, exit_code,
+    /// duration_secs, attempts, stdout, stderr) instead of prefixed output
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_jobs(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("expected a whole number of at least 1".into()),
+    }
+}
+
+fn parse_secs(s: &str) -> Result<std::time::Duration, String> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|f| f.is_finite() && *f > 0.0)
+        .and_then(|f| std::time::Duration::try_from_secs_f64(f).ok())
+        .ok_or_else(|| "expected a positive number of seconds".into())
+}
+
+/// Run any git command or alias in repos
+///
+/// The leading words that are repo or group names choose the repos (none: the
+/// context group, else every repo); the rest is the git command, run with
+/// each repo's flags right after `git`. `--` may separate the names from the
+/// command.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  gita super myrepo1 commit -am 'fix a bug'\n  \
+gita super repo1 repo2 checkout new-feature\n  gita super -q mygroup \"log --format='%h %s' -3\""
+)]
+pub struct SuperArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Quote mode: the git command is one quoted argument after the names
+    #[arg(short = 'q', long = "quote-mode")]
+    pub quote_mode: bool,
+    /// [REPO|GROUP]... then the git command and its arguments
+    #[arg(
+        value_name = "ARGS",
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub words: Vec<String>,
+}
+
+/// Run any shell command in repos
+///
+/// The leading words that are repo or group names choose the repos (none: the
+/// context group, else every repo); the rest is joined into one command line
+/// run by `sh -c` in each repo, concurrently. `--` may separate the names
+/// from the command.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  gita shell pwd\n  gita shell repo1 repo2 touch xx\n  \
+gita shell -q mygroup \"git status -s | wc -l\""
+)]
+pub struct ShellArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Quote mode: the command is one quoted argument after the names
+    #[arg(short = 'q', long = "quote-mode")]
+    pub quote_mode: bool,
+    /// [REPO|GROUP]... then the shell command
+    #[arg(
+        value_name = "ARGS",
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub words: Vec<String>,
 }
 
 #[cfg(test)]

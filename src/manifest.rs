@@ -209,6 +209,9 @@ mod tests {
     #[test]
     fn csv_garbage_is_an_error() {
         let err = Manifest::parse("hello world\n", Path::new("x")).expect_err("bad");
-        assert!(err.to_string().contains("x:1: not a gita manifest row"), "{err}");
+        assert!(
+            err.to_string().contains("x:1: not a gita manifest row"),
+            "{err}"
+        );
     }
 }

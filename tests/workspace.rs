@@ -27,7 +27,10 @@ fn workspace(env: &TestEnv) -> (PathBuf, PathBuf, PathBuf) {
 fn url(env: &TestEnv, name: &str) -> String {
     format!(
         "file://{}",
-        env.root.join("remotes").join(format!("{name}.git")).display()
+        env.root
+            .join("remotes")
+            .join(format!("{name}.git"))
+            .display()
     )
 }
 
@@ -128,13 +131,16 @@ fn clone_from_yaml_into_an_empty_folder() {
     let file = freeze_to_file(&env, "yaml");
     let dest = env.root.join("newbox");
     let run = env
-        .gita(&["clone", "-f", file.to_str().expect("utf8"), "-C", "../newbox"])
+        .gita(&[
+            "clone",
+            "-f",
+            file.to_str().expect("utf8"),
+            "-C",
+            "../newbox",
+        ])
         .code(1);
     // The repo without a remote cannot be cloned: reported, the rest done.
-    assert!(
-        run.stderr.contains("local: no url recorded"),
-        "{run:?}"
-    );
+    assert!(run.stderr.contains("local: no url recorded"), "{run:?}");
     assert_eq!(env.gita(&["ls"]).ok().stdout, "api web\n");
     assert_eq!(
         env.gita(&["ls", "web"]).ok().stdout.trim(),
@@ -183,8 +189,14 @@ fn csv_round_trip_clones_the_same_workspace() {
     let env = TestEnv::new();
     workspace(&env);
     let file = freeze_to_file(&env, "csv");
-    env.gita(&["clone", "-f", file.to_str().expect("utf8"), "-C", "../csvbox"])
-        .ok();
+    env.gita(&[
+        "clone",
+        "-f",
+        file.to_str().expect("utf8"),
+        "-C",
+        "../csvbox",
+    ])
+    .ok();
     assert_eq!(env.gita(&["ls"]).ok().stdout, "api web\n");
     assert_eq!(branch_of(&env, &env.root.join("csvbox/web")), "feature");
     assert_eq!(env.gita(&["group", "ll", "net"]).ok().stdout, "api web\n");
@@ -198,8 +210,8 @@ fn python_gita_manifest_clones() {
     env.git(&beta, &["checkout", "-q", "-b", "feature"]);
     env.git(&beta, &["push", "-q", "origin", "feature"]);
     let remotes = alpha_remote.parent().expect("remotes dir");
-    let text = include_str!("data/python-freeze.csv")
-        .replace("@REMOTES@", &remotes.display().to_string());
+    let text =
+        include_str!("data/python-freeze.csv").replace("@REMOTES@", &remotes.display().to_string());
     let file = env.root.join("py.csv");
     fs::write(&file, text).expect("write");
     env.gita(&["clone", "-f", file.to_str().expect("utf8"), "-C", "../py"])
@@ -256,7 +268,13 @@ fn bad_url_fails_only_that_repo_and_foreign_folders_are_untouched() {
     fs::create_dir_all(dest.join("occupied")).expect("mkdir");
     fs::write(dest.join("occupied/mine.txt"), "keep me").expect("write");
     let run = env
-        .gita(&["clone", "-f", file.to_str().expect("utf8"), "-C", "../mixed"])
+        .gita(&[
+            "clone",
+            "-f",
+            file.to_str().expect("utf8"),
+            "-C",
+            "../mixed",
+        ])
         .code(1);
     assert!(run.stderr.contains("broken"), "{run:?}");
     assert!(
@@ -278,7 +296,14 @@ fn dry_run_touches_nothing() {
     let file = freeze_to_file(&env, "yaml");
     let before = env.registry();
     let run = env
-        .gita(&["clone", "-n", "-f", file.to_str().expect("utf8"), "-C", "../dry"])
+        .gita(&[
+            "clone",
+            "-n",
+            "-f",
+            file.to_str().expect("utf8"),
+            "-C",
+            "../dry",
+        ])
         .ok();
     let dry = env.root.join("dry");
     assert!(
@@ -289,7 +314,10 @@ fn dry_run_touches_nothing() {
         )),
         "{run:?}"
     );
-    assert!(run.stdout.contains("skip local: no url recorded"), "{run:?}");
+    assert!(
+        run.stdout.contains("skip local: no url recorded"),
+        "{run:?}"
+    );
     assert!(run.stdout.contains("group net: api web"), "{run:?}");
     assert!(!dry.exists());
     assert_eq!(env.registry(), before);

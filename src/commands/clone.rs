@@ -29,7 +29,7 @@ const PARTIAL: &str = ".gita-partial";
 /// $1 url, $2 temp folder, $3 target, $4 branch, $5 `--bare` or empty.
 const CLONE_SCRIPT: &str = r#"set -u
 rm -rf "$2"
-git clone $5 -- "$1" "$2" || exit $?
+git clone -q $5 -- "$1" "$2" || exit $?
 rc=0
 if [ -n "$4" ] && [ -z "$5" ]; then
   cur=$(git -C "$2" symbolic-ref -q --short HEAD || true)
@@ -39,6 +39,7 @@ if [ -n "$4" ] && [ -z "$5" ]; then
 fi
 if [ -d "$3" ]; then rmdir "$3" || exit 1; fi
 mv "$2" "$3" || exit 1
+echo "cloned into $3${4:+ on $4}"
 exit $rc"#;
 
 pub fn run(ctx: &Ctx, args: &CloneArgs) -> Result<ExitCode> {
@@ -143,13 +144,14 @@ fn clone_job(name: &str, url: &str, target: &Path, branch: &str, bare: bool) -> 
     let parent = target.parent().unwrap_or(Path::new("/"));
     fs::create_dir_all(parent)
         .with_context(|| format!("cannot create folder {}", parent.display()))?;
+    let partial = partial_path(target);
     let argv = [
         "sh",
         "-c",
         CLONE_SCRIPT,
         "gita-clone",
         url,
-        &partial_path(target).to_string_lossy(),
+        &partial.to_string_lossy(),
         &target.to_string_lossy(),
         branch,
         if bare { "--bare" } else { "" },
@@ -348,7 +350,11 @@ fn from_manifest(ctx: &Ctx, args: &CloneArgs, dir: &Path) -> Result<ExitCode> {
             if members.is_empty() && !reg.groups.contains_key(&g.name) {
                 continue;
             }
-            let path = if args.preserve_path { g.path.clone() } else { None };
+            let path = if args.preserve_path {
+                g.path.clone()
+            } else {
+                None
+            };
             if let Err(e) = reg.add_to_group(&g.name, &members, path) {
                 eprintln!("gita: group '{}' not created: {e:#}", g.name);
                 failed = true;

@@ -8,10 +8,11 @@ use crate::cli::Command;
 use crate::settings::Ctx;
 
 mod add;
-mod clone;
 mod clear;
+mod clone;
 mod color;
 mod context;
+pub mod delegated;
 mod flags;
 mod freeze;
 mod group;
@@ -19,6 +20,8 @@ mod info;
 mod ls;
 mod rename;
 mod rm;
+mod shell;
+mod super_;
 
 pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitCode> {
     match command {
@@ -34,5 +37,7 @@ pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitCode> {
         Command::Info(args) => info::run(ctx, args),
         Command::Freeze(args) => freeze::run(ctx, args),
         Command::Clone(args) => clone::run(ctx, args),
+        Command::Super(args) => super_::run(ctx, args),
+        Command::Shell(args) => shell::run(ctx, args),
     }
 }
