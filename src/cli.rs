@@ -60,6 +60,8 @@ pub enum Command {
     Flags(FlagsArgs),
     Color(ColorArgs),
     Info(InfoArgs),
+    Freeze(FreezeArgs),
+    Clone(CloneArgs),
     Super(SuperArgs),
     Shell(ShellArgs),
     Completions(CompletionsArgs),
@@ -270,6 +272,52 @@ pub enum InfoCommand {
         #[arg(value_name = "ITEM WIDTH")]
         pairs: Vec<String>,
     },
+}
+
+/// Print a manifest of the repos and groups, to recreate them with `gita clone -f`
+#[derive(Debug, Args)]
+pub struct FreezeArgs {
+    /// Only the repos of this group (default: the context group, else all)
+    #[arg(short, long, value_name = "GROUP")]
+    pub group: Option<String>,
+    /// Manifest format: gita's YAML, or Python gita's CSV
+    #[arg(long, value_enum, default_value_t = ManifestFormat::Yaml)]
+    pub format: ManifestFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ManifestFormat {
+    Yaml,
+    Csv,
+}
+
+/// Clone a repo and register it, or every repo of a manifest (-f)
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  gita clone https://example.com/me/api.git -g backend
+  gita freeze > workspace.yml; gita clone -f workspace.yml -C ~/src")]
+pub struct CloneArgs {
+    /// A repository URL, or with -f a manifest file from `gita freeze`
+    #[arg(value_name = "URL|MANIFEST")]
+    pub clonee: String,
+    /// Clone into this folder instead of the current one
+    #[arg(short = 'C', long = "directory", value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub directory: Option<PathBuf>,
+    /// Add the cloned repo to this group, creating it when missing
+    #[arg(short, long, value_name = "GROUP", conflicts_with = "from_file")]
+    pub group: Option<String>,
+    /// Clone every repo listed in a manifest (gita YAML or Python gita CSV)
+    #[arg(short = 'f', long = "from-file")]
+    pub from_file: bool,
+    /// With -f: clone each repo to the path recorded in the manifest
+    #[arg(short = 'p', long = "preserve-path", requires = "from_file")]
+    pub preserve_path: bool,
+    /// Show what would happen without changing anything
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+    /// With -f: how many clones run at once
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
 }
 
 /// Options of every command that runs across repos (delegated commands,

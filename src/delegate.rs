@@ -219,7 +219,7 @@ pub fn load(
 }
 
 fn user_specs(config_dir: &Path) -> Result<BTreeMap<String, Spec>> {
-    let yml = config_dir.join("cmds.yml");
+    let yml = config_dir.join(crate::paths::CMDS);
     if let Some(text) = crate::store::read_text(&yml)? {
         return crate::store::parse(&text, &yml);
     }

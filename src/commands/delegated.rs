@@ -46,10 +46,16 @@ pub fn execute(ctx: &Ctx, jobs: Vec<Job>, interactive: bool, args: &RunArgs) -> 
         eprintln!("gita: no repos to run in (see `gita add` and `gita context`)");
         return Ok(ExitCode::SUCCESS);
     }
-    let timeout = args.timeout;
     if !args.json && (jobs.len() == 1 || interactive) {
-        return run_attached(&jobs, timeout);
+        return run_attached(&jobs, args.timeout);
     }
+    execute_concurrent(ctx, jobs, args)
+}
+
+/// Runs `jobs` detached and captured, even a single one (whole blocks,
+/// progress, summary), then re-runs attached those that needed a terminal.
+pub fn execute_concurrent(ctx: &Ctx, jobs: Vec<Job>, args: &RunArgs) -> Result<ExitCode> {
+    let timeout = args.timeout;
     let limit = match args.jobs {
         Some(n) => n,
         None => ctx.settings()?.jobs.unwrap_or(DEFAULT_JOBS),

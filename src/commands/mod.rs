@@ -9,11 +9,13 @@ use crate::settings::Ctx;
 
 mod add;
 mod clear;
+mod clone;
 mod color;
 mod completions;
 mod context;
 pub mod delegated;
 mod flags;
+mod freeze;
 mod group;
 mod info;
 mod ls;
@@ -35,6 +37,8 @@ pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitCode> {
         Command::Flags(args) => flags::run(ctx, args),
         Command::Color(args) => color::run(ctx, args),
         Command::Info(args) => info::run(ctx, args),
+        Command::Freeze(args) => freeze::run(ctx, args),
+        Command::Clone(args) => clone::run(ctx, args),
         Command::Super(args) => super_::run(ctx, args),
         Command::Shell(args) => shell::run(ctx, args),
         Command::Completions(args) => completions::run(ctx, args),
