@@ -298,7 +298,7 @@ pub enum ManifestFormat {
   gita freeze > workspace.yml; gita clone -f workspace.yml -C ~/src")]
 pub struct CloneArgs {
     /// A repository URL, or with -f a manifest file from `gita freeze`
-    #[arg(value_name = "URL|MANIFEST")]
+    #[arg(value_name = "URL|MANIFEST", value_hint = clap::ValueHint::AnyPath)]
     pub clonee: String,
     /// Clone into this folder instead of the current one
     #[arg(short = 'C', long = "directory", value_name = "DIR", value_hint = clap::ValueHint::DirPath)]

@@ -18,15 +18,17 @@
 //! | `REPO`              | repo names                                             |
 //! | `GROUP`             | group names                                            |
 //! | `REPO\|GROUP`       | repo and group names                                   |
+//! | `NAME`              | the same: repo and group names (`gita ll`)             |
 //! | `GROUP\|auto\|none` | group names, `auto` and `none` (`gita context`)        |
 //! | `REPO\|GROUP\|CMD`  | repo and group names while every earlier word of the argument is one; nothing once the command has started (`super`, `shell`) |
 //! | `SUBCOMMAND`        | gita's subcommands (`gita man`)                        |
 //!
 //! Anything else completes by clap's own means: possible values (`value_enum`,
-//! `PossibleValuesParser`) and `value_hint` (`DirPath` = directories, e.g.
-//! `add`). An explicit `add = ArgValueCandidates::new(..)` or
-//! `ArgValueCompleter` on an argument wins over its `value_name`. An argument
-//! with none of these (a new name, a URL, free text) completes nothing.
+//! `PossibleValuesParser`) and `value_hint` (`DirPath` = directories, as for
+//! `add` and `clone -C`; `AnyPath` = files and folders, as for `clone -f`).
+//! An explicit `add = ArgValueCandidates::new(..)` or `ArgValueCompleter` on
+//! an argument wins over its `value_name`. An argument with none of these (a
+//! new name, a number, free text) completes nothing.
 
 use std::collections::BTreeSet;
 use std::ffi::{OsStr, OsString};
@@ -50,6 +52,7 @@ pub const ENV_VAR: &str = "GITA_COMPLETE";
 pub const REPO: &str = "REPO";
 pub const GROUP: &str = "GROUP";
 pub const REPO_OR_GROUP: &str = "REPO|GROUP";
+pub const NAME: &str = "NAME";
 pub const CONTEXT_CHOICE: &str = "GROUP|auto|none";
 pub const NAMES_THEN_CMD: &str = "REPO|GROUP|CMD";
 pub const SUBCOMMAND: &str = "SUBCOMMAND";
@@ -206,7 +209,7 @@ pub fn annotate(cmd: Command) -> Command {
             Some([name]) => match name.as_str() {
                 REPO => Names::REPOS,
                 GROUP => Names::GROUPS,
-                REPO_OR_GROUP => Names::BOTH,
+                REPO_OR_GROUP | NAME => Names::BOTH,
                 CONTEXT_CHOICE => Names::CONTEXT,
                 NAMES_THEN_CMD => return a.add(names_then_cmd.clone()),
                 SUBCOMMAND => {
@@ -416,6 +419,11 @@ mod tests {
             (&["context"], "choice"),
             (&["flags", "set"], "repo"),
             (&["man"], "subcommand"),
+            (&["freeze"], "group"),
+            (&["clone"], "group"),
+            (&["super"], "words"),
+            (&["shell"], "words"),
+            (&["fetch"], "names"),
         ] {
             assert!(marked(path, id), "{path:?} {id} is not marked");
         }

@@ -180,10 +180,15 @@ fn subcommands_include_builtin_delegated_and_custom_commands() {
 }
 
 #[test]
-fn ll_completes_groups() {
+fn ll_completes_groups_and_repos() {
     let env = setup();
     for (name, complete) in SHELLS {
-        assert_set(&complete(&env, "gita ll "), &["rgroup", "team"], name);
+        assert_set(
+            &complete(&env, "gita ll "),
+            &["other", "repo1", "repo2", "rgroup", "team"],
+            name,
+        );
+        assert_set(&complete(&env, "gita ll t"), &["team"], name);
     }
 }
 
@@ -273,6 +278,13 @@ fn repo_group_and_value_positions() {
             name,
         );
         assert_set(&complete(&env, "gita man gr"), &["group"], name);
+        assert_set(
+            &complete(&env, "gita freeze -g "),
+            &["rgroup", "team"],
+            name,
+        );
+        assert_set(&complete(&env, "gita clone x -g r"), &["rgroup"], name);
+        assert_set(&complete(&env, "gita clone -C o"), &["other/"], name);
         // Flags once a dash is typed.
         assert_has(
             &complete(&env, "gita add --"),
