@@ -29,5 +29,6 @@ req() { printf 'env GITA_COMPLETE=%s %q -- %s' "$1" "$bin" "$2"; }
 hyperfine -N --warmup 20 --runs 200 \
   -n 'gita <TAB> (subcommands)' "$(req bash "gita ''")" \
   -n 'gita fetch repo00<TAB> (repos+groups)' "$(req bash 'gita fetch repo00')" \
-  -n 'gita rm <TAB> (all 1000 repos, fish)' "$(req fish "gita rm ''")" \
+  -n 'gita rm <TAB> (all 1000 repos, bash)' "$(req bash "gita rm ''")" \
+  -n 'gita rm <TAB> (all 1000 repos with paths, fish)' "$(req fish "gita rm ''")" \
   -n 'env gita --version (baseline: start-up)' "env $bin --version"

@@ -89,12 +89,14 @@ impl Shell {
 /// prints the candidates and returns the exit code. `None` = a normal run.
 pub fn serve_request(app: impl FnOnce() -> Command) -> Option<ExitCode> {
     let shell = std::env::var_os(ENV_VAR)?;
-    // Everything after the first `--` is the command line up to the cursor,
-    // the last word being the one under the cursor.
-    let words: Vec<OsString> = std::env::args_os()
-        .skip_while(|a| a != "--")
-        .skip(1)
-        .collect();
+    // `gita -- <words>`: the command line up to the cursor, the last word
+    // being the one under the cursor. Without the `--` this is a normal run
+    // (someone exported the variable by accident).
+    let mut args = std::env::args_os().skip(1);
+    if args.next()? != "--" {
+        return None;
+    }
+    let words: Vec<OsString> = args.collect();
     if let Some(shell) = Shell::from_name(&shell) {
         let lines = candidates(app(), shell, words, std::env::current_dir().ok().as_deref());
         let mut out = std::io::stdout().lock();

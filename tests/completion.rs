@@ -492,3 +492,32 @@ fn man_page_lists_every_subcommand_and_renders() {
         _ => eprintln!("man(1) not available; rendering not checked"),
     }
 }
+
+#[test]
+fn the_variable_alone_does_not_turn_a_run_into_a_completion_request() {
+    let env = setup();
+    let out = env
+        .cmd()
+        .env("GITA_COMPLETE", "bash")
+        .args(["ls"])
+        .output()
+        .expect("run gita");
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "other repo1 repo2\n");
+    // With `--` it is one, whatever the words.
+    let out = env
+        .cmd()
+        .env("GITA_COMPLETE", "bash")
+        .args(["--", "gita", "ls", "oth"])
+        .output()
+        .expect("run gita");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "other\n");
+    // An unknown shell gets nothing, not an error.
+    let out = env
+        .cmd()
+        .env("GITA_COMPLETE", "tcsh")
+        .args(["--", "gita", ""])
+        .output()
+        .expect("run gita");
+    assert!(out.status.success() && out.stdout.is_empty() && out.stderr.is_empty());
+}
