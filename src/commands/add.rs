@@ -1,0 +1,227 @@
+//! `gita add`: register repos given directly, found under folders (`-r`),
+//! found with groups named after their folders (`-a`), or bare (`-b`).
+//! Every path is checked before anything changes; names are chosen under
+//! the registry lock so concurrent `gita add` runs never collide.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+
+use crate::cli::AddArgs;
+use crate::outln;
+use crate::registry::{Registry, Repo};
+use crate::settings::{Ctx, absolute};
+
+/// A repo folder found on disk, with the search root it came from.
+struct Found {
+    path: PathBuf,
+    root: PathBuf,
+    bare: bool,
+}
+
+pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<ExitCode> {
+    let mut roots = Vec::new();
+    for p in &args.paths {
+        let abs = absolute(&ctx.cwd, p);
+        if !abs.is_dir() {
+            bail!("no such folder: {}", p.display());
+        }
+        roots.push(abs);
+    }
+    if let Some(group) = &args.group {
+        crate::registry::validate_name(group, "group")?;
+    }
+
+    let mut found = Vec::new();
+    for root in &roots {
+        if args.recursive || args.auto_group {
+            walk(root, root, args.skip_submodule, &mut found);
+        } else if args.bare {
+            if !is_bare(root) {
+                bail!("not a bare git repository: {}", root.display());
+            }
+            found.push(Found {
+                path: root.clone(),
+                root: root.clone(),
+                bare: true,
+            });
+        } else if is_work_tree(root) {
+            if args.skip_submodule && is_submodule(root) {
+                continue;
+            }
+            found.push(Found {
+                path: root.clone(),
+                root: root.clone(),
+                bare: false,
+            });
+        } else {
+            let hint = if is_bare(root) {
+                "it is a bare repository: add it with -b"
+            } else {
+                "use -r to add the repos inside it"
+            };
+            bail!("not a git repository: {} ({hint})", root.display());
+        }
+    }
+    found.sort_by(|a, b| a.path.cmp(&b.path));
+    found.dedup_by(|a, b| a.path == b.path);
+
+    if args.dry_run {
+        let reg = ctx.registry()?;
+        let new: Vec<&Found> = found
+            .iter()
+            .filter(|f| reg.name_of_path(&f.path).is_none())
+            .collect();
+        report_found(new.len())?;
+        let paths: Vec<PathBuf> = new.iter().map(|f| f.path.clone()).collect();
+        for (name, path) in reg.names_for(&paths).iter().zip(&paths) {
+            outln!("{name}: {}", path.display())?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let group_path = args.group_path.as_ref().map(|p| absolute(&ctx.cwd, p));
+    ctx.update_registry(|reg| {
+        if let Some(group) = &args.group {
+            reg.check_group_name(group, true)?;
+        }
+        let new: Vec<&Found> = found
+            .iter()
+            .filter(|f| reg.name_of_path(&f.path).is_none())
+            .collect();
+        report_found(new.len())?;
+        let paths: Vec<PathBuf> = new.iter().map(|f| f.path.clone()).collect();
+        let names = reg.names_for(&paths);
+        for (name, f) in names.iter().zip(&new) {
+            let mut repo = Repo::new(f.path.clone());
+            if f.bare {
+                repo.kind = Some("bare".into());
+            }
+            reg.repos.insert(name.clone(), repo);
+        }
+
+        if args.auto_group {
+            let pairs: Vec<(&String, &Found)> = names.iter().zip(new.iter().copied()).collect();
+            auto_group(reg, &pairs)?;
+        }
+        if let Some(group) = &args.group {
+            // Repos named on the command line join the group even when they
+            // were registered before.
+            let members: Vec<String> = found
+                .iter()
+                .filter_map(|f| reg.name_of_path(&f.path).map(str::to_string))
+                .collect();
+            if !reg.groups.contains_key(group) {
+                outln!("Created group {group}.")?;
+            }
+            reg.add_to_group(group, &members, group_path.clone())?;
+            outln!("Added {} repo(s) to the {group} group.", members.len())?;
+        }
+        Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report_found(n: usize) -> Result<()> {
+    if n == 0 {
+        outln!("No new repos found!")?;
+    } else {
+        outln!("Found {n} new repo(s).")?;
+    }
+    Ok(())
+}
+
+/// Groups named after the folders between each search root and its repos:
+/// a repo at `<root>/a/b/repo` joins `root`, `root-a` and `root-a-b`.
+fn auto_group(reg: &mut Registry, repos: &[(&String, &Found)]) -> Result<()> {
+    let mut groups: BTreeMap<String, (PathBuf, Vec<String>)> = BTreeMap::new();
+    for (name, found) in repos {
+        let Ok(rel) = found.path.strip_prefix(&found.root) else {
+            continue;
+        };
+        let mut parts: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        parts.pop(); // the repo folder itself
+        let Some(top) = found.root.file_name() else {
+            continue;
+        };
+        let mut dir = found.root.clone();
+        let mut label = top.to_string_lossy().into_owned();
+        for i in 0..=parts.len() {
+            if i > 0 {
+                dir.push(&parts[i - 1]);
+                label = format!("{label}-{}", parts[i - 1]);
+            }
+            let entry = groups
+                .entry(label.clone())
+                .or_insert_with(|| (dir.clone(), Vec::new()));
+            entry.1.push((*name).clone());
+        }
+    }
+    let mut created = 0;
+    for (group, (path, members)) in groups {
+        if reg.check_group_name(&group, true).is_err() {
+            eprintln!("gita: skipping group '{group}': the name is taken by a repo or reserved");
+            continue;
+        }
+        if !reg.groups.contains_key(&group) {
+            created += 1;
+        }
+        let keep_path = reg.groups.get(&group).and_then(|g| g.path.clone());
+        reg.add_to_group(&group, &members, Some(keep_path.unwrap_or(path)))?;
+    }
+    if created > 0 {
+        outln!("Created {created} new group(s).")?;
+    }
+    Ok(())
+}
+
+/// Collects work trees at or below `dir`, skipping hidden folders and not
+/// following symlinks (no cycles).
+fn walk(root: &Path, dir: &Path, skip_submodule: bool, found: &mut Vec<Found>) {
+    if is_work_tree(dir) && !(skip_submodule && is_submodule(dir)) {
+        found.push(Found {
+            path: dir.to_path_buf(),
+            root: root.to_path_buf(),
+            bare: false,
+        });
+    }
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            eprintln!("gita: skipping {}: {e}", dir.display());
+            return;
+        }
+    };
+    let mut subdirs: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.path())
+        .collect();
+    subdirs.sort();
+    for sub in subdirs {
+        walk(root, &sub, skip_submodule, found);
+    }
+}
+
+/// A work tree has a `.git` folder (ordinary repo) or file (worktree, submodule).
+fn is_work_tree(dir: &Path) -> bool {
+    dir.join(".git").exists()
+}
+
+/// A submodule's `.git` is a file pointing into the parent's `.git/modules`.
+fn is_submodule(dir: &Path) -> bool {
+    let git = dir.join(".git");
+    git.is_file() && fs::read_to_string(&git).is_ok_and(|text| text.contains(".git/modules"))
+}
+
+/// A bare repo has HEAD, objects/ and refs/ at its top.
+fn is_bare(dir: &Path) -> bool {
+    dir.join("HEAD").is_file() && dir.join("objects").is_dir() && dir.join("refs").is_dir()
+}

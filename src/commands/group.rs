@@ -1,0 +1,71 @@
+//! `gita group`: list, add, remove and rename groups. Renaming or removing
+//! the context group updates the context.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::cli::{GroupArgs, GroupCommand};
+use crate::color::Palette;
+use crate::outln;
+use crate::settings::{Ctx, absolute};
+
+pub fn run(ctx: &Ctx, args: &GroupArgs) -> Result<ExitCode> {
+    match args
+        .command
+        .as_ref()
+        .unwrap_or(&GroupCommand::Ll { group: None })
+    {
+        GroupCommand::Ll { group } => {
+            let reg = ctx.registry()?;
+            if let Some(name) = group {
+                reg.check_groups(std::slice::from_ref(name))?;
+                if let Some(g) = reg.groups.get(name) {
+                    outln!("{}", g.repos.join(" "))?;
+                }
+            } else {
+                let palette = Palette::new(ctx.color_stdout);
+                for (name, g) in &reg.groups {
+                    let path = g
+                        .path
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default();
+                    outln!("{}: {path}", palette.heading(name))?;
+                    for repo in &g.repos {
+                        outln!("  - {repo}")?;
+                    }
+                }
+            }
+        }
+        GroupCommand::Ls => {
+            let reg = ctx.registry()?;
+            let names: Vec<&str> = reg.groups.keys().map(String::as_str).collect();
+            outln!("{}", names.join(" "))?;
+        }
+        GroupCommand::Add { repos, name, path } => {
+            let path = path.as_ref().map(|p| absolute(&ctx.cwd, p));
+            ctx.update_registry(|reg| {
+                reg.check_repos(repos)?;
+                reg.add_to_group(name, repos, path)
+            })?;
+        }
+        GroupCommand::Rmrepo { repos, name } => {
+            ctx.update_registry(|reg| {
+                reg.check_groups(std::slice::from_ref(name))?;
+                reg.check_repos(repos)?;
+                if let Some(g) = reg.groups.get_mut(name) {
+                    g.repos.retain(|r| !repos.contains(r));
+                }
+                Ok(())
+            })?;
+        }
+        GroupCommand::Rename { group, new_name } => {
+            ctx.update_registry(|reg| reg.rename_group(group, new_name))?;
+        }
+        GroupCommand::Rm { groups } => {
+            ctx.update_registry(|reg| reg.remove_groups(groups))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

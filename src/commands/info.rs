@@ -1,0 +1,78 @@
+//! `gita info`: which items `gita ll` shows, and their column widths.
+
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+
+use crate::cli::{InfoArgs, InfoCommand};
+use crate::outln;
+use crate::settings::{ALL_INFO_ITEMS, Ctx, default_widths};
+
+pub fn run(ctx: &Ctx, args: &InfoArgs) -> Result<ExitCode> {
+    match args.command.as_ref().unwrap_or(&InfoCommand::Ll) {
+        InfoCommand::Ll => {
+            let settings = ctx.settings()?;
+            outln!("In use: {}", settings.info_items.join(","))?;
+            let mut unused: Vec<&str> = ALL_INFO_ITEMS
+                .into_iter()
+                .filter(|i| !settings.info_items.iter().any(|u| u == i))
+                .collect();
+            unused.sort();
+            if !unused.is_empty() {
+                outln!("Unused: {}", unused.join(","))?;
+            }
+        }
+        InfoCommand::Add { item } => {
+            ctx.update_settings(|s| {
+                if !s.info_items.contains(item) {
+                    s.info_items.push(item.clone());
+                }
+                Ok(())
+            })?;
+        }
+        InfoCommand::Rm { item } => {
+            ctx.update_settings(|s| {
+                s.info_items.retain(|i| i != item);
+                Ok(())
+            })?;
+        }
+        InfoCommand::SetLength { pairs } => {
+            let widths = parse_widths(pairs)?;
+            ctx.update_settings(|s| {
+                if widths.is_empty() {
+                    s.widths = default_widths();
+                } else {
+                    s.widths.extend(widths);
+                }
+                Ok(())
+            })?;
+            outln!(
+                "Settings are in {}",
+                ctx.file(crate::paths::SETTINGS).display()
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `ITEM WIDTH` pairs; items are the info items plus `symbols`.
+fn parse_widths(pairs: &[String]) -> Result<Vec<(String, usize)>> {
+    if !pairs.len().is_multiple_of(2) {
+        bail!("set-length takes ITEM WIDTH pairs, e.g. `gita info set-length branch 30`");
+    }
+    let mut out = Vec::new();
+    for pair in pairs.chunks(2) {
+        let (item, width) = (&pair[0], &pair[1]);
+        if item != "symbols" && !ALL_INFO_ITEMS.contains(&item.as_str()) {
+            bail!(
+                "unknown item '{item}' (one of: {}, symbols)",
+                ALL_INFO_ITEMS.join(", ")
+            );
+        }
+        let Ok(n) = width.parse::<usize>() else {
+            bail!("width of '{item}' must be a whole number (0 = no limit), not '{width}'");
+        };
+        out.push((item.clone(), n));
+    }
+    Ok(out)
+}

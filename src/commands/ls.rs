@@ -1,0 +1,26 @@
+//! `gita ls`: repo names on one line, or the path of one repo.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::cli::LsArgs;
+use crate::outln;
+use crate::settings::Ctx;
+
+pub fn run(ctx: &Ctx, args: &LsArgs) -> Result<ExitCode> {
+    let reg = ctx.registry()?;
+    match &args.repo {
+        Some(name) => {
+            reg.check_repos(std::slice::from_ref(name))?;
+            if let Some(repo) = reg.repos.get(name) {
+                outln!("{}", repo.path.display())?;
+            }
+        }
+        None => {
+            let names: Vec<&str> = reg.repos.keys().map(String::as_str).collect();
+            outln!("{}", names.join(" "))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,34 @@
+//! One file per subcommand, each with `run(&Ctx, &Args) -> Result<ExitCode>`.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::cli::Command;
+use crate::settings::Ctx;
+
+mod add;
+mod clear;
+mod color;
+mod context;
+mod flags;
+mod group;
+mod info;
+mod ls;
+mod rename;
+mod rm;
+
+pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitCode> {
+    match command {
+        Command::Add(args) => add::run(ctx, args),
+        Command::Rm(args) => rm::run(ctx, args),
+        Command::Rename(args) => rename::run(ctx, args),
+        Command::Ls(args) => ls::run(ctx, args),
+        Command::Clear(args) => clear::run(ctx, args),
+        Command::Group(args) => group::run(ctx, args),
+        Command::Context(args) => context::run(ctx, args),
+        Command::Flags(args) => flags::run(ctx, args),
+        Command::Color(args) => color::run(ctx, args),
+        Command::Info(args) => info::run(ctx, args),
+    }
+}

@@ -1,0 +1,286 @@
+//! Turns flags, environment and gita's files into one plain `Ctx` that
+//! commands receive: the only place that reads env vars, `NO_COLOR` and tty
+//! state. Also the `settings.yml` model (info items, colors, symbols, widths,
+//! jobs) with Python gita's defaults.
+
+use std::collections::BTreeMap;
+use std::env;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::cli::ColorWhen;
+use crate::registry::Registry;
+use crate::{import, paths, store};
+
+/// Info items `gita ll` can show, in their default order of appearance.
+pub const ALL_INFO_ITEMS: [&str; 5] =
+    ["branch", "branch_name", "commit_msg", "commit_time", "path"];
+/// Situations of a branch against its upstream, for colors and symbols.
+pub const SITUATIONS: [&str; 5] = [
+    "no_remote",
+    "in_sync",
+    "diverged",
+    "local_ahead",
+    "remote_ahead",
+];
+/// Keys of `symbols` in settings.yml.
+pub const SYMBOL_KEYS: [&str; 9] = [
+    "dirty",
+    "staged",
+    "untracked",
+    "stashed",
+    "local_ahead",
+    "remote_ahead",
+    "diverged",
+    "in_sync",
+    "no_remote",
+];
+
+/// `settings.yml`. Every key is optional on disk; missing keys take Python
+/// gita's defaults, so the resolved maps are always complete.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SettingsFile {
+    pub info_items: Vec<String>,
+    /// situation → color name (see `color::NAMES`).
+    pub colors: BTreeMap<String, String>,
+    /// symbol key → text.
+    pub symbols: BTreeMap<String, String>,
+    /// info item (or `symbols`) → column width; 0 = no limit.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub widths: BTreeMap<String, usize>,
+    /// Default number of concurrent jobs for commands run across repos.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jobs: Option<usize>,
+}
+
+impl Default for SettingsFile {
+    fn default() -> Self {
+        SettingsFile {
+            info_items: default_info_items(),
+            colors: default_colors(),
+            symbols: default_symbols(),
+            widths: BTreeMap::new(),
+            jobs: None,
+        }
+    }
+}
+
+pub fn default_info_items() -> Vec<String> {
+    ["branch", "commit_msg", "commit_time"]
+        .map(String::from)
+        .to_vec()
+}
+
+pub fn default_colors() -> BTreeMap<String, String> {
+    [
+        ("no_remote", "white"),
+        ("in_sync", "green"),
+        ("diverged", "red"),
+        ("local_ahead", "purple"),
+        ("remote_ahead", "yellow"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+pub fn default_symbols() -> BTreeMap<String, String> {
+    [
+        ("dirty", "*"),
+        ("staged", "+"),
+        ("untracked", "?"),
+        ("stashed", "$"),
+        ("local_ahead", "↑"),
+        ("remote_ahead", "↓"),
+        ("diverged", "⇕"),
+        ("in_sync", ""),
+        ("no_remote", "∅"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+/// Python gita's `info set-length` defaults.
+pub fn default_widths() -> BTreeMap<String, usize> {
+    [
+        ("branch", 19),
+        ("symbols", 5),
+        ("branch_name", 27),
+        ("commit_msg", 0),
+        ("commit_time", 0),
+        ("path", 30),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+impl SettingsFile {
+    /// Fills keys a partial file left out with the defaults.
+    fn complete(mut self) -> Self {
+        for (k, v) in default_colors() {
+            self.colors.entry(k).or_insert(v);
+        }
+        for (k, v) in default_symbols() {
+            self.symbols.entry(k).or_insert(v);
+        }
+        self
+    }
+
+    pub fn color(&self, situation: &str) -> &str {
+        self.colors.get(situation).map_or("white", String::as_str)
+    }
+
+    pub fn symbol(&self, key: &str) -> &str {
+        self.symbols.get(key).map_or("", String::as_str)
+    }
+
+    /// Column width limit of an item; 0 = none.
+    pub fn width(&self, item: &str) -> usize {
+        self.widths.get(item).copied().unwrap_or(0)
+    }
+}
+
+/// Resolved runtime context handed to every command.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub config_dir: PathBuf,
+    pub cwd: PathBuf,
+    pub color_stdout: bool,
+    pub color_stderr: bool,
+    pub stdin_tty: bool,
+    pub stdout_tty: bool,
+    pub stderr_tty: bool,
+}
+
+impl Ctx {
+    pub fn new(color: ColorWhen) -> Result<Ctx> {
+        let config_dir = paths::config_dir()?;
+        let cwd = env::current_dir().context("cannot read the current directory")?;
+        let no_color = env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let stdout_tty = std::io::stdout().is_terminal();
+        let stderr_tty = std::io::stderr().is_terminal();
+        let decide = |tty: bool| match color {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => tty && !no_color,
+        };
+        Ok(Ctx {
+            color_stdout: decide(stdout_tty),
+            color_stderr: decide(stderr_tty),
+            stdin_tty: std::io::stdin().is_terminal(),
+            stdout_tty,
+            stderr_tty,
+            cwd,
+            config_dir,
+        })
+    }
+
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.config_dir.join(name)
+    }
+
+    /// Loads the registry; on first use imports Python gita's files.
+    pub fn registry(&self) -> Result<Registry> {
+        let path = self.file(paths::REGISTRY);
+        match store::read_text(&path)? {
+            Some(text) => store::parse(&text, &path),
+            None if import::has_python_files(&self.config_dir) => {
+                // Import under the lock so concurrent first runs import once.
+                self.update_registry(|_| Ok(()))?;
+                store::load(&path)
+            }
+            None => Ok(Registry::default()),
+        }
+    }
+
+    /// Read-modify-write of the registry under the config-dir lock; writes
+    /// only when something changed.
+    pub fn update_registry<R>(&self, f: impl FnOnce(&mut Registry) -> Result<R>) -> Result<R> {
+        let _lock = store::DirLock::acquire(&self.config_dir)?;
+        let path = self.file(paths::REGISTRY);
+        let (mut reg, before) = match store::read_text(&path)? {
+            Some(text) => {
+                let reg: Registry = store::parse(&text, &path)?;
+                let before = store::to_text(&reg)?;
+                (reg, Some(before))
+            }
+            None if import::has_python_files(&self.config_dir) => {
+                let (reg, settings) = import::import(&self.config_dir)?;
+                let spath = self.file(paths::SETTINGS);
+                if store::read_text(&spath)?.is_none() {
+                    store::write_atomic(&spath, &store::to_text(&settings)?)?;
+                }
+                eprintln!(
+                    "gita: imported {} repo(s) and {} group(s) from Python gita's files in {} (the CSV files are left untouched)",
+                    reg.repos.len(),
+                    reg.groups.len(),
+                    self.config_dir.display()
+                );
+                (reg, None)
+            }
+            None => (
+                Registry::default(),
+                Some(store::to_text(&Registry::default())?),
+            ),
+        };
+        let out = f(&mut reg)?;
+        store::save_if_changed(&path, before.as_deref(), &reg)?;
+        Ok(out)
+    }
+
+    /// Loads settings.yml (defaults when missing).
+    pub fn settings(&self) -> Result<SettingsFile> {
+        // The registry load triggers a pending import, which also brings
+        // the Python gita settings over.
+        if !self.file(paths::REGISTRY).exists() && import::has_python_files(&self.config_dir) {
+            self.registry()?;
+        }
+        let s: SettingsFile = store::load(&self.file(paths::SETTINGS))?;
+        Ok(s.complete())
+    }
+
+    /// Read-modify-write of settings.yml under the config-dir lock.
+    pub fn update_settings<R>(&self, f: impl FnOnce(&mut SettingsFile) -> Result<R>) -> Result<R> {
+        if !self.file(paths::REGISTRY).exists() && import::has_python_files(&self.config_dir) {
+            self.registry()?;
+        }
+        let _lock = store::DirLock::acquire(&self.config_dir)?;
+        let path = self.file(paths::SETTINGS);
+        let mut s: SettingsFile = store::load::<SettingsFile>(&path)?.complete();
+        let before = store::to_text(&s)?;
+        let out = f(&mut s)?;
+        store::save_if_changed(&path, Some(before.as_str()), &s)?;
+        Ok(out)
+    }
+}
+
+/// Makes `p` absolute against `cwd` and canonical when it exists.
+pub fn absolute(cwd: &Path, p: &Path) -> PathBuf {
+    let joined = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        cwd.join(p)
+    };
+    std::fs::canonicalize(&joined).unwrap_or_else(|_| normalize(&joined))
+}
+
+/// Removes `.` and `..` components lexically (for paths that do not exist).
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}

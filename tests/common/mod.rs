@@ -1,0 +1,221 @@
+//! Hermetic test harness: a temp HOME and config dir per test, git isolated
+//! from the machine's config with a fixed identity and dates, and builders
+//! for real repos and bare remotes. Every test runs the real `gita` binary.
+#![allow(dead_code)]
+
+use std::cell::Cell;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use tempfile::TempDir;
+
+/// 2024-01-01T00:00:00Z; every commit made through the harness is one hour later
+/// than the previous one.
+const T0: i64 = 1_704_067_200;
+
+pub struct TestEnv {
+    _tmp: TempDir,
+    /// Canonical root of the temp dir.
+    pub root: PathBuf,
+    pub home: PathBuf,
+    /// `$GITA_PROJECT_HOME`; gita's files live in `config_dir()`.
+    pub project_home: PathBuf,
+    /// Where repos are created and the default cwd of commands.
+    pub work: PathBuf,
+    tick: Cell<i64>,
+}
+
+/// A finished command.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(out: Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Asserts exit 0 and returns self.
+    #[track_caller]
+    pub fn ok(self) -> Run {
+        assert_eq!(self.code, 0, "expected success\n{self:#?}");
+        self
+    }
+
+    /// Asserts the exit code and returns self.
+    #[track_caller]
+    pub fn code(self, code: i32) -> Run {
+        assert_eq!(self.code, code, "unexpected exit code\n{self:#?}");
+        self
+    }
+
+    /// Asserts exit 1 with a one-line `gita: error:` message containing `needle`.
+    #[track_caller]
+    pub fn err(self, needle: &str) -> Run {
+        assert_eq!(self.code, 1, "expected failure\n{self:#?}");
+        assert!(
+            self.stderr.starts_with("gita: error: "),
+            "error not in gita's format\n{self:#?}"
+        );
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}\n{self:#?}"
+        );
+        self
+    }
+}
+
+impl TestEnv {
+    pub fn new() -> TestEnv {
+        let tmp = tempfile::Builder::new()
+            .prefix("gita-test")
+            .tempdir()
+            .expect("temp dir");
+        let root = fs::canonicalize(tmp.path()).expect("canonical temp dir");
+        let home = root.join("home");
+        let project_home = root.join("project");
+        let work = root.join("work");
+        for d in [&home, &project_home, &work] {
+            fs::create_dir_all(d).expect("mkdir");
+        }
+        TestEnv {
+            _tmp: tmp,
+            root,
+            home,
+            project_home,
+            work,
+            tick: Cell::new(0),
+        }
+    }
+
+    /// gita's config dir (`$GITA_PROJECT_HOME/gita`).
+    pub fn config_dir(&self) -> PathBuf {
+        self.project_home.join("gita")
+    }
+
+    pub fn registry_path(&self) -> PathBuf {
+        self.config_dir().join("registry.yml")
+    }
+
+    /// Contents of registry.yml ("" if missing).
+    pub fn registry(&self) -> String {
+        fs::read_to_string(self.registry_path()).unwrap_or_default()
+    }
+
+    /// Contents of settings.yml ("" if missing).
+    pub fn settings(&self) -> String {
+        fs::read_to_string(self.config_dir().join("settings.yml")).unwrap_or_default()
+    }
+
+    /// Applies the hermetic environment to a command.
+    pub fn hermetic(&self, cmd: &mut Command) {
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &self.home)
+            .env("GITA_PROJECT_HOME", &self.project_home)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "Test Bot")
+            .env("GIT_AUTHOR_EMAIL", "bot@example.invalid")
+            .env("GIT_COMMITTER_NAME", "Test Bot")
+            .env("GIT_COMMITTER_EMAIL", "bot@example.invalid")
+            .env("TZ", "UTC")
+            .env("LANG", "C.UTF-8")
+            .stdin(Stdio::null());
+    }
+
+    /// A `gita` command with the hermetic environment, run in `work`.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_gita"));
+        self.hermetic(&mut cmd);
+        cmd.current_dir(&self.work);
+        cmd
+    }
+
+    /// Runs gita in `work`.
+    pub fn gita(&self, args: &[&str]) -> Run {
+        self.gita_in(&self.work, args)
+    }
+
+    /// Runs gita in `dir`.
+    pub fn gita_in(&self, dir: &Path, args: &[&str]) -> Run {
+        let out = self
+            .cmd()
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .expect("run gita");
+        Run::from(out)
+    }
+
+    /// Runs git in `dir` with the next fixed date; panics on failure.
+    pub fn git(&self, dir: &Path, args: &[&str]) -> String {
+        let t = T0 + 3600 * self.tick.get();
+        self.tick.set(self.tick.get() + 1);
+        let date = format!("@{t} +0000");
+        let mut cmd = Command::new("git");
+        self.hermetic(&mut cmd);
+        let out = cmd
+            .current_dir(dir)
+            .env("GIT_AUTHOR_DATE", &date)
+            .env("GIT_COMMITTER_DATE", &date)
+            .args(args)
+            .output()
+            .expect("run git");
+        assert!(
+            out.status.success(),
+            "git {args:?} in {} failed: {}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// A new repo at `work/<rel>` on branch `main` with one commit.
+    pub fn repo(&self, rel: &str) -> PathBuf {
+        let dir = self.work.join(rel);
+        fs::create_dir_all(&dir).expect("mkdir repo");
+        self.git(&dir, &["init", "-q", "-b", "main"]);
+        self.commit(&dir, "README.md", "hello\n", "initial commit");
+        dir
+    }
+
+    /// Writes `file` and commits it.
+    pub fn commit(&self, dir: &Path, file: &str, content: &str, msg: &str) {
+        let path = dir.join(file);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).expect("mkdir");
+        }
+        fs::write(&path, content).expect("write file");
+        self.git(dir, &["add", "--", file]);
+        self.git(dir, &["commit", "-q", "-m", msg]);
+    }
+
+    /// A bare repo at `root/remotes/<name>.git`.
+    pub fn bare(&self, name: &str) -> PathBuf {
+        let dir = self.root.join("remotes").join(format!("{name}.git"));
+        fs::create_dir_all(&dir).expect("mkdir bare");
+        self.git(&dir, &["init", "-q", "--bare", "-b", "main"]);
+        dir
+    }
+
+    /// A repo at `work/<rel>` whose `main` tracks `origin/main` in a bare
+    /// remote, in sync. Returns (work tree, bare remote).
+    pub fn repo_with_remote(&self, rel: &str) -> (PathBuf, PathBuf) {
+        let name = rel.replace('/', "_");
+        let bare = self.bare(&name);
+        let dir = self.repo(rel);
+        let url = format!("file://{}", bare.display());
+        self.git(&dir, &["remote", "add", "origin", &url]);
+        self.git(&dir, &["push", "-q", "-u", "origin", "main"]);
+        (dir, bare)
+    }
+}
