@@ -16,7 +16,9 @@ mod paths;
 mod print;
 mod registry;
 mod settings;
+mod status;
 mod store;
+mod table;
 
 fn main() -> ExitCode {
     match run() {

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+use crate::color::Palette;
+use crate::settings;
 use crate::status::{RepoStatus, Situation, reldate};
 
 /// One line of the table: a repository and what was read from it.
@@ -17,39 +19,15 @@ pub struct Row<'a> {
     pub status: Result<&'a RepoStatus, &'a str>,
 }
 
-/// The info items Python gita knows, in its spelling.
-pub const INFO_ITEMS: [&str; 5] = ["branch", "branch_name", "commit_msg", "commit_time", "path"];
-
-/// Default symbols (settings `symbols` override them per key).
-pub const DEFAULT_SYMBOLS: [(&str, &str); 9] = [
-    ("dirty", "*"),
-    ("staged", "+"),
-    ("untracked", "?"),
-    ("stashed", "$"),
-    ("local_ahead", "↑"),
-    ("remote_ahead", "↓"),
-    ("diverged", "⇕"),
-    ("in_sync", ""),
-    ("no_remote", "∅"),
-];
-
-/// Default situation colors (settings `colors` override them per key).
-pub const DEFAULT_COLORS: [(&str, &str); 5] = [
-    ("no_remote", "white"),
-    ("in_sync", "green"),
-    ("diverged", "red"),
-    ("local_ahead", "purple"),
-    ("remote_ahead", "yellow"),
-];
-
 /// Everything the renderer needs besides the rows.
 #[derive(Debug, Clone)]
 pub struct TableOptions {
     /// Columns after the name: a subset of [`INFO_ITEMS`], in order.
     pub info_items: Vec<String>,
-    /// Symbol overrides keyed like [`DEFAULT_SYMBOLS`].
+    /// Symbols by key (`dirty`, `staged`, ..., situation names); missing keys
+    /// take the defaults.
     pub symbols: BTreeMap<String, String>,
-    /// Color-name overrides keyed like [`DEFAULT_COLORS`].
+    /// Color names by situation; missing keys take the defaults.
     pub colors: BTreeMap<String, String>,
     /// Fixed widths per field (`branch`, `symbols`, `branch_name`, `commit_msg`,
     /// `commit_time`, `path`); 0 or absent = natural width.
@@ -68,8 +46,8 @@ impl Default for TableOptions {
     fn default() -> Self {
         Self {
             info_items: vec!["branch".into(), "commit_msg".into(), "commit_time".into()],
-            symbols: BTreeMap::new(),
-            colors: BTreeMap::new(),
+            symbols: settings::default_symbols(),
+            colors: settings::default_colors(),
             widths: BTreeMap::new(),
             color: false,
             term_width: None,
@@ -80,55 +58,23 @@ impl Default for TableOptions {
 }
 
 impl TableOptions {
-    fn symbol(&self, key: &str) -> &str {
-        if let Some(s) = self.symbols.get(key) {
-            return s;
+    fn symbol(&self, key: &str) -> String {
+        match self.symbols.get(key) {
+            Some(s) => s.clone(),
+            None => settings::default_symbols().remove(key).unwrap_or_default(),
         }
-        DEFAULT_SYMBOLS
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map_or("", |(_, v)| v)
     }
 
-    fn situation_color(&self, situation: Situation) -> &'static str {
+    fn situation_color(&self, situation: Situation) -> String {
         let key = situation.key();
-        let name = self.colors.get(key).map(String::as_str).unwrap_or_else(|| {
-            DEFAULT_COLORS
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map_or("white", |(_, v)| v)
-        });
-        ansi_code(name).unwrap_or("")
+        match self.colors.get(key) {
+            Some(c) => c.clone(),
+            None => settings::default_colors()
+                .remove(key)
+                .unwrap_or_else(|| "white".into()),
+        }
     }
 }
-
-/// ANSI escape for a Python-gita color name (`red`, `b_green`, `underline`...).
-pub fn ansi_code(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "black" => "\x1b[30m",
-        "red" => "\x1b[31m",
-        "green" => "\x1b[32m",
-        "yellow" => "\x1b[33m",
-        "blue" => "\x1b[34m",
-        "purple" => "\x1b[35m",
-        "cyan" => "\x1b[36m",
-        "white" => "\x1b[37m",
-        "b_black" => "\x1b[30;1m",
-        "b_red" => "\x1b[31;1m",
-        "b_green" => "\x1b[32;1m",
-        "b_yellow" => "\x1b[33;1m",
-        "b_blue" => "\x1b[34;1m",
-        "b_purple" => "\x1b[35;1m",
-        "b_cyan" => "\x1b[36;1m",
-        "b_white" => "\x1b[37;1m",
-        "underline" => "\x1b[4m",
-        _ => return None,
-    })
-}
-
-const RESET: &str = "\x1b[0m";
-const CYAN: &str = "\x1b[36m";
-const RED: &str = "\x1b[31m";
 
 /// Replaces control characters (and bidi overrides, which can make text read
 /// differently from what it is) in repo-provided text; tabs become spaces.
@@ -148,19 +94,19 @@ pub fn sanitize(text: &str) -> String {
 pub fn symbols_text(status: &RepoStatus, opts: &TableOptions) -> String {
     let mut s = String::from("[");
     if status.dirty {
-        s.push_str(opts.symbol("dirty"));
+        s.push_str(&opts.symbol("dirty"));
     }
     if status.staged {
-        s.push_str(opts.symbol("staged"));
+        s.push_str(&opts.symbol("staged"));
     }
     if status.stash_count > 0 {
-        s.push_str(opts.symbol("stashed"));
+        s.push_str(&opts.symbol("stashed"));
     }
     if status.untracked {
-        s.push_str(opts.symbol("untracked"));
+        s.push_str(&opts.symbol("untracked"));
     }
     let situation = status.situation();
-    s.push_str(opts.symbol(situation.key()));
+    s.push_str(&opts.symbol(situation.key()));
     if let Some((ahead, behind)) = status.ahead_behind {
         match situation {
             Situation::LocalAhead => s.push_str(&ahead.to_string()),
@@ -173,10 +119,18 @@ pub fn symbols_text(status: &RepoStatus, opts: &TableOptions) -> String {
     s
 }
 
-/// A cell: plain text plus the color it is drawn in.
+/// How a cell is drawn.
+enum Paint {
+    Plain,
+    /// A color name from settings (`green`, `b_red`, ...).
+    Named(String),
+    Error,
+}
+
+/// A cell: plain text plus how it is drawn.
 struct Cell {
     text: String,
-    color: &'static str,
+    paint: Paint,
 }
 
 /// A column's identity, for widths and for shrinking order.
@@ -251,12 +205,17 @@ pub fn render(rows: &[Row<'_>], opts: &TableOptions) -> String {
         })
         .collect();
     // The name column also holds the names of error rows.
-    widths[0] = rows.iter().map(|r| sanitize(r.name).width()).max().unwrap_or(0);
+    widths[0] = rows
+        .iter()
+        .map(|r| sanitize(r.name).width())
+        .max()
+        .unwrap_or(0);
 
     if let Some(term) = opts.term_width {
         fit(&mut widths, &cols, term.saturating_sub(opts.indent));
     }
 
+    let palette = Palette::new(opts.color);
     let mut out = String::new();
     for cells in &table {
         let mut line = " ".repeat(opts.indent);
@@ -274,13 +233,15 @@ pub fn render(rows: &[Row<'_>], opts: &TableOptions) -> String {
                 widths[i]
             };
             let text = truncate(&cell.text, width);
-            let pad = if i == last { 0 } else { width.saturating_sub(text.width()) };
-            if opts.color && !cell.color.is_empty() {
-                line.push_str(cell.color);
-                line.push_str(&text);
-                line.push_str(RESET);
+            let pad = if i == last {
+                0
             } else {
-                line.push_str(&text);
+                width.saturating_sub(text.width())
+            };
+            match &cell.paint {
+                Paint::Plain => line.push_str(&text),
+                Paint::Named(name) => line.push_str(&palette.paint(&text, name)),
+                Paint::Error => line.push_str(&palette.error(&text)),
             }
             line.extend(std::iter::repeat_n(' ', pad));
         }
@@ -292,24 +253,47 @@ pub fn render(rows: &[Row<'_>], opts: &TableOptions) -> String {
 }
 
 fn cells(row: &Row<'_>, cols: &[Col], opts: &TableOptions) -> Vec<Cell> {
-    let name = Cell { text: sanitize(row.name), color: "" };
+    let name = Cell {
+        text: sanitize(row.name),
+        paint: Paint::Plain,
+    };
     let status = match row.status {
         Ok(status) => status,
         Err(msg) => {
             let text = format!("error: {}", sanitize(msg));
-            return vec![name, Cell { text, color: RED }];
+            return vec![
+                name,
+                Cell {
+                    text,
+                    paint: Paint::Error,
+                },
+            ];
         }
     };
     let situation_color = opts.situation_color(status.situation());
+    let situation_paint = || Paint::Named(situation_color.clone());
     let mut out = vec![name];
     for col in &cols[1..] {
         let cell = match col {
-            Col::Branch => Cell { text: sanitize(&status.branch_display()), color: situation_color },
-            Col::Symbols => Cell { text: sanitize(&symbols_text(status, opts)), color: situation_color },
-            Col::BranchName => Cell { text: sanitize(&status.branch_display()), color: "" },
+            Col::Branch => Cell {
+                text: sanitize(&status.branch_display()),
+                paint: situation_paint(),
+            },
+            Col::Symbols => Cell {
+                text: sanitize(&symbols_text(status, opts)),
+                paint: situation_paint(),
+            },
+            Col::BranchName => Cell {
+                text: sanitize(&status.branch_display()),
+                paint: Paint::Plain,
+            },
             Col::CommitMsg => Cell {
-                text: status.commit.as_ref().map(|c| sanitize(&c.subject)).unwrap_or_default(),
-                color: "",
+                text: status
+                    .commit
+                    .as_ref()
+                    .map(|c| sanitize(&c.subject))
+                    .unwrap_or_default(),
+                paint: Paint::Plain,
             },
             Col::CommitTime => Cell {
                 text: status
@@ -317,10 +301,16 @@ fn cells(row: &Row<'_>, cols: &[Col], opts: &TableOptions) -> Vec<Cell> {
                     .as_ref()
                     .map(|c| format!("({})", reldate::relative(c.time, opts.now)))
                     .unwrap_or_default(),
-                color: "",
+                paint: Paint::Plain,
             },
-            Col::Path => Cell { text: sanitize(row.path), color: CYAN },
-            Col::Name | Col::Error => Cell { text: String::new(), color: "" },
+            Col::Path => Cell {
+                text: sanitize(row.path),
+                paint: Paint::Named("cyan".into()),
+            },
+            Col::Name | Col::Error => Cell {
+                text: String::new(),
+                paint: Paint::Plain,
+            },
         };
         out.push(cell);
     }
@@ -383,13 +373,19 @@ mod tests {
             staged: false,
             untracked: false,
             stash_count: 0,
-            commit: Some(CommitInfo { subject: "initial import".into(), time: NOW - 3 * 86_400 }),
+            commit: Some(CommitInfo {
+                subject: "initial import".into(),
+                time: NOW - 3 * 86_400,
+            }),
             engine: Engine::Gix,
         }
     }
 
     fn opts() -> TableOptions {
-        TableOptions { now: NOW, ..TableOptions::default() }
+        TableOptions {
+            now: NOW,
+            ..TableOptions::default()
+        }
     }
 
     #[test]
@@ -421,11 +417,26 @@ mod tests {
         let a = status(Some((0, 0)));
         let mut b = status(Some((2, 0)));
         b.head = Head::Branch("feature/long".into());
-        b.commit = Some(CommitInfo { subject: "add things".into(), time: NOW - 7200 });
+        b.commit = Some(CommitInfo {
+            subject: "add things".into(),
+            time: NOW - 7200,
+        });
         let rows = [
-            Row { name: "alpha", path: "/r/alpha", status: Ok(&a) },
-            Row { name: "b", path: "/r/b", status: Ok(&b) },
-            Row { name: "gone", path: "/r/gone", status: Err("repository folder /r/gone is missing") },
+            Row {
+                name: "alpha",
+                path: "/r/alpha",
+                status: Ok(&a),
+            },
+            Row {
+                name: "b",
+                path: "/r/b",
+                status: Ok(&b),
+            },
+            Row {
+                name: "gone",
+                path: "/r/gone",
+                status: Err("repository folder /r/gone is missing"),
+            },
         ];
         let text = render(&rows, &opts());
         assert_eq!(
@@ -439,12 +450,19 @@ mod tests {
     #[test]
     fn colors_wrap_branch_cells_only_when_enabled() {
         let s = status(Some((0, 1)));
-        let rows = [Row { name: "r", path: "/r", status: Ok(&s) }];
+        let rows = [Row {
+            name: "r",
+            path: "/r",
+            status: Ok(&s),
+        }];
         let mut o = opts();
         assert!(!render(&rows, &o).contains('\x1b'));
         o.color = true;
         let text = render(&rows, &o);
-        assert!(text.starts_with("r \x1b[33mmain\x1b[0m \x1b[33m[↓1]\x1b[0m "), "{text:?}");
+        assert!(
+            text.starts_with("r \x1b[33mmain\x1b[0m \x1b[33m[↓1]\x1b[0m "),
+            "{text:?}"
+        );
         o.colors.insert("remote_ahead".into(), "b_blue".into());
         assert!(render(&rows, &o).contains("\x1b[34;1mmain"));
     }
@@ -452,19 +470,36 @@ mod tests {
     #[test]
     fn fixed_widths_truncate_and_pad() {
         let mut s = status(None);
-        s.commit = Some(CommitInfo { subject: "a very long commit subject".into(), time: NOW });
-        let rows = [Row { name: "r", path: "/r", status: Ok(&s) }];
+        s.commit = Some(CommitInfo {
+            subject: "a very long commit subject".into(),
+            time: NOW,
+        });
+        let rows = [Row {
+            name: "r",
+            path: "/r",
+            status: Ok(&s),
+        }];
         let mut o = opts();
         o.widths.insert("commit_msg".into(), 10);
         o.widths.insert("branch".into(), 6);
-        assert_eq!(render(&rows, &o), "r main   [∅] a very lo… (0 seconds ago)\n");
+        assert_eq!(
+            render(&rows, &o),
+            "r main   [∅] a very lo… (0 seconds ago)\n"
+        );
     }
 
     #[test]
     fn terminal_width_shrinks_the_message_first() {
         let mut s = status(Some((0, 0)));
-        s.commit = Some(CommitInfo { subject: "x".repeat(80), time: NOW - 60 });
-        let rows = [Row { name: "repo", path: "/r", status: Ok(&s) }];
+        s.commit = Some(CommitInfo {
+            subject: "x".repeat(80),
+            time: NOW - 60,
+        });
+        let rows = [Row {
+            name: "repo",
+            path: "/r",
+            status: Ok(&s),
+        }];
         let mut o = opts();
         o.term_width = Some(50);
         let text = render(&rows, &o);
@@ -477,8 +512,15 @@ mod tests {
     fn repo_text_is_sanitized() {
         let mut s = status(None);
         s.head = Head::Branch("evil\x1b[2Jbranch".into());
-        s.commit = Some(CommitInfo { subject: "bell\x07 tab\tend \u{202e}rtl".into(), time: NOW });
-        let rows = [Row { name: "r\x1b", path: "/r", status: Ok(&s) }];
+        s.commit = Some(CommitInfo {
+            subject: "bell\x07 tab\tend \u{202e}rtl".into(),
+            time: NOW,
+        });
+        let rows = [Row {
+            name: "r\x1b",
+            path: "/r",
+            status: Ok(&s),
+        }];
         let text = render(&rows, &opts());
         assert!(!text.contains('\x1b') && !text.contains('\x07') && !text.contains('\u{202e}'));
         assert!(text.contains("evil?[2Jbranch"), "{text:?}");
@@ -488,7 +530,11 @@ mod tests {
     #[test]
     fn info_items_choose_columns() {
         let s = status(Some((0, 0)));
-        let rows = [Row { name: "r", path: "/src/r", status: Ok(&s) }];
+        let rows = [Row {
+            name: "r",
+            path: "/src/r",
+            status: Ok(&s),
+        }];
         let mut o = opts();
         o.info_items = vec!["branch_name".into(), "path".into()];
         assert_eq!(render(&rows, &o), "r main /src/r\n");
@@ -499,7 +545,9 @@ mod tests {
         let mut s = status(None);
         s.head = Head::Detached { tag: None };
         assert_eq!(s.branch_display(), "0123456");
-        s.head = Head::Detached { tag: Some("v1.0".into()) };
+        s.head = Head::Detached {
+            tag: Some("v1.0".into()),
+        };
         assert_eq!(s.branch_display(), "v1.0");
     }
 

@@ -14,6 +14,7 @@ mod context;
 mod flags;
 mod group;
 mod info;
+mod ll;
 mod ls;
 mod rename;
 mod rm;
@@ -30,5 +31,6 @@ pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitCode> {
         Command::Flags(args) => flags::run(ctx, args),
         Command::Color(args) => color::run(ctx, args),
         Command::Info(args) => info::run(ctx, args),
+        Command::Ll(args) => ll::run(ctx, args),
     }
 }

@@ -68,7 +68,10 @@ pub fn parse_porcelain_v2(out: &[u8]) -> anyhow::Result<Porcelain> {
             }
             b'?' => p.untracked = true,
             b'!' => {}
-            other => bail!("unexpected porcelain v2 record type {:?}", char::from(other)),
+            other => bail!(
+                "unexpected porcelain v2 record type {:?}",
+                char::from(other)
+            ),
         }
     }
     Ok(p)
@@ -97,7 +100,9 @@ fn git(req: &Request) -> Command {
 
 /// Runs git, returning stdout on success and `None` on a non-zero exit.
 fn run(mut cmd: Command) -> anyhow::Result<Result<Vec<u8>, String>> {
-    let out = cmd.output().context("could not run git (is it installed?)")?;
+    let out = cmd
+        .output()
+        .context("could not run git (is it installed?)")?;
     if out.status.success() {
         Ok(Ok(out.stdout))
     } else {
@@ -118,8 +123,15 @@ pub fn read(req: &Request) -> anyhow::Result<RepoStatus> {
         None => None,
         Some(_) => {
             let mut cmd = git(req);
-            cmd.args(["log", "-1", "--no-show-signature", "--format=%ct%x00%s", "HEAD"]);
-            let out = run(cmd)?.map_err(|e| anyhow::anyhow!("{}", first_line(&e, "git log failed")))?;
+            cmd.args([
+                "log",
+                "-1",
+                "--no-show-signature",
+                "--format=%ct%x00%s",
+                "HEAD",
+            ]);
+            let out =
+                run(cmd)?.map_err(|e| anyhow::anyhow!("{}", first_line(&e, "git log failed")))?;
             Some(parse_log(&out)?)
         }
     };
@@ -138,7 +150,9 @@ pub fn read(req: &Request) -> anyhow::Result<RepoStatus> {
     };
 
     let (upstream, ahead_behind, upstream_gone) = match (&req.remote, &status.branch) {
-        (Some(remote), Some(branch)) => compare_with_remote(req, remote, branch, status.oid.is_some())?,
+        (Some(remote), Some(branch)) => {
+            compare_with_remote(req, remote, branch, status.oid.is_some())?
+        }
         (Some(_), None) => (None, None, false),
         (None, _) => {
             let gone = status.upstream.is_some() && status.ahead_behind.is_none();
@@ -164,11 +178,21 @@ pub fn read(req: &Request) -> anyhow::Result<RepoStatus> {
 type Comparison = (Option<String>, Option<(usize, usize)>, bool);
 
 /// Ahead/behind against `refs/remotes/<remote>/<branch>` (the `-r` option).
-fn compare_with_remote(req: &Request, remote: &str, branch: &str, born: bool) -> anyhow::Result<Comparison> {
+fn compare_with_remote(
+    req: &Request,
+    remote: &str,
+    branch: &str,
+    born: bool,
+) -> anyhow::Result<Comparison> {
     let short = format!("{remote}/{branch}");
     let full = format!("refs/remotes/{short}");
     let mut cmd = git(req);
-    cmd.args(["rev-parse", "--verify", "--quiet", &format!("{full}^{{commit}}")]);
+    cmd.args([
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        &format!("{full}^{{commit}}"),
+    ]);
     if run(cmd)?.is_err() {
         return Ok((Some(short), None, true));
     }
@@ -176,8 +200,14 @@ fn compare_with_remote(req: &Request, remote: &str, branch: &str, born: bool) ->
         return Ok((Some(short), None, false));
     }
     let mut cmd = git(req);
-    cmd.args(["rev-list", "--left-right", "--count", &format!("HEAD...{full}")]);
-    let out = run(cmd)?.map_err(|e| anyhow::anyhow!("{}", first_line(&e, "git rev-list failed")))?;
+    cmd.args([
+        "rev-list",
+        "--left-right",
+        "--count",
+        &format!("HEAD...{full}"),
+    ]);
+    let out =
+        run(cmd)?.map_err(|e| anyhow::anyhow!("{}", first_line(&e, "git rev-list failed")))?;
     let text = String::from_utf8_lossy(&out);
     let mut nums = text.split_whitespace().map(str::parse::<usize>);
     match (nums.next(), nums.next()) {
@@ -189,9 +219,17 @@ fn compare_with_remote(req: &Request, remote: &str, branch: &str, born: bool) ->
 fn parse_log(out: &[u8]) -> anyhow::Result<CommitInfo> {
     let text = String::from_utf8_lossy(out);
     let text = text.strip_suffix('\n').unwrap_or(&text);
-    let (time, subject) = text.split_once('\0').context("unexpected `git log` output")?;
-    let time = time.trim().parse().with_context(|| format!("bad commit time {time:?}"))?;
-    Ok(CommitInfo { subject: subject.to_string(), time })
+    let (time, subject) = text
+        .split_once('\0')
+        .context("unexpected `git log` output")?;
+    let time = time
+        .trim()
+        .parse()
+        .with_context(|| format!("bad commit time {time:?}"))?;
+    Ok(CommitInfo {
+        subject: subject.to_string(),
+        time,
+    })
 }
 
 fn first_line(msg: &str, fallback: &str) -> String {
@@ -224,7 +262,10 @@ mod tests {
     #[test]
     fn parses_mixed_state() {
         let p = parse_porcelain_v2(MIXED).expect("parses");
-        assert_eq!(p.oid.as_deref(), Some("3f2a0c5e0f0b5b4b3f2a0c5e0f0b5b4b3f2a0c5e"));
+        assert_eq!(
+            p.oid.as_deref(),
+            Some("3f2a0c5e0f0b5b4b3f2a0c5e0f0b5b4b3f2a0c5e")
+        );
         assert_eq!(p.branch.as_deref(), Some("main"));
         assert_eq!(p.upstream.as_deref(), Some("origin/main"));
         assert_eq!(p.ahead_behind, Some((1, 1)));
@@ -234,12 +275,16 @@ mod tests {
 
     #[test]
     fn parses_unborn_detached_and_gone() {
-        let p = parse_porcelain_v2(b"# branch.oid (initial)\0# branch.head main\0").expect("parses");
+        let p =
+            parse_porcelain_v2(b"# branch.oid (initial)\0# branch.head main\0").expect("parses");
         assert_eq!((p.oid, p.branch.as_deref()), (None, Some("main")));
-        let p = parse_porcelain_v2(b"# branch.oid abc\0# branch.head (detached)\0").expect("parses");
+        let p =
+            parse_porcelain_v2(b"# branch.oid abc\0# branch.head (detached)\0").expect("parses");
         assert_eq!(p.branch, None);
-        let p = parse_porcelain_v2(b"# branch.oid abc\0# branch.head main\0# branch.upstream origin/gone\0")
-            .expect("parses");
+        let p = parse_porcelain_v2(
+            b"# branch.oid abc\0# branch.head main\0# branch.upstream origin/gone\0",
+        )
+        .expect("parses");
         assert_eq!(p.upstream.as_deref(), Some("origin/gone"));
         assert_eq!(p.ahead_behind, None);
         assert!(!p.dirty && !p.staged && !p.untracked);
@@ -254,7 +299,8 @@ u UU N... 100644 100644 100644 100644 aaaa bbbb cccc conflict.txt\0";
         assert!(p.staged && p.dirty);
         // The original path of the rename is not mistaken for an untracked record.
         assert!(!p.untracked);
-        let p = parse_porcelain_v2(b"# branch.oid abc\0# branch.head main\0! build/\0").expect("parses");
+        let p = parse_porcelain_v2(b"# branch.oid abc\0# branch.head main\0! build/\0")
+            .expect("parses");
         assert!(!p.untracked && !p.dirty);
     }
 
@@ -276,6 +322,12 @@ u UU N... 100644 100644 100644 100644 aaaa bbbb cccc conflict.txt\0";
     #[test]
     fn log_output_splits_time_and_subject() {
         let c = parse_log(b"1704067200\0fix: a\tb\n").expect("parses");
-        assert_eq!(c, CommitInfo { subject: "fix: a\tb".into(), time: 1704067200 });
+        assert_eq!(
+            c,
+            CommitInfo {
+                subject: "fix: a\tb".into(),
+                time: 1704067200
+            }
+        );
     }
 }

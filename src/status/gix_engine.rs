@@ -108,7 +108,10 @@ fn read_commit(repo: &gix::Repository, id: gix::ObjectId) -> anyhow::Result<Comm
 /// The tag `git describe --tags --exact-match` prints for `head`: annotated
 /// tags win over lightweight ones, the newest annotated tag wins among several,
 /// and otherwise the first by name.
-fn describe_exact_tag(repo: &gix::Repository, head: gix::ObjectId) -> anyhow::Result<Option<String>> {
+fn describe_exact_tag(
+    repo: &gix::Repository,
+    head: gix::ObjectId,
+) -> anyhow::Result<Option<String>> {
     // (priority, tagger time, name): priority 2 = annotated, 1 = lightweight.
     let mut best: Option<(u8, i64, String)> = None;
     let refs = repo.references()?;
@@ -118,7 +121,9 @@ fn describe_exact_tag(repo: &gix::Repository, head: gix::ObjectId) -> anyhow::Re
             continue;
         };
         let name = reference.name().shorten().to_str_lossy().into_owned();
-        let Ok(object) = repo.find_object(target) else { continue };
+        let Ok(object) = repo.find_object(target) else {
+            continue;
+        };
         let (prio, date, peeled) = if object.kind == gix::object::Kind::Tag {
             let date = object
                 .to_tag_ref_iter()
@@ -166,7 +171,9 @@ fn compare_upstream(
             match (remote_name, merge) {
                 (Some(r), Some(m)) if r.as_bytes() == b"." => m.to_str_lossy().into_owned(),
                 (Some(_), Some(_)) => {
-                    match repo.branch_remote_tracking_ref_name(branch, gix::remote::Direction::Fetch) {
+                    match repo
+                        .branch_remote_tracking_ref_name(branch, gix::remote::Direction::Fetch)
+                    {
                         None => return Ok((None, None, false)),
                         Some(name) => name?.as_bstr().to_str_lossy().into_owned(),
                     }
@@ -192,7 +199,11 @@ fn compare_upstream(
 }
 
 /// Commits reachable from `tip` but not from `hidden`.
-fn count_walk(repo: &gix::Repository, tip: gix::ObjectId, hidden: gix::ObjectId) -> anyhow::Result<usize> {
+fn count_walk(
+    repo: &gix::Repository,
+    tip: gix::ObjectId,
+    hidden: gix::ObjectId,
+) -> anyhow::Result<usize> {
     let mut n = 0;
     for info in repo.rev_walk([tip]).with_hidden([hidden]).all()? {
         info?;
@@ -219,7 +230,10 @@ fn stash_count(repo: &gix::Repository) -> anyhow::Result<usize> {
 }
 
 /// (dirty, staged, untracked) for a repository with a work tree.
-fn worktree_state(repo: &gix::Repository, head: Option<gix::ObjectId>) -> anyhow::Result<(bool, bool, bool)> {
+fn worktree_state(
+    repo: &gix::Repository,
+    head: Option<gix::ObjectId>,
+) -> anyhow::Result<(bool, bool, bool)> {
     let index = repo.index_or_empty()?;
     let state: &gix::index::State = &index;
 
@@ -281,7 +295,8 @@ impl<'index, U> iwr::VisitEntry<'index> for ChangeSeen<'_, U> {
             && !matches!(status, EntryStatus::NeedsUpdate(_))
         {
             self.changed = true;
-            self.interrupt.store(true, std::sync::atomic::Ordering::Relaxed);
+            self.interrupt
+                .store(true, std::sync::atomic::Ordering::Relaxed);
         }
     }
 }
@@ -306,10 +321,17 @@ fn has_unstaged(repo: &gix::Repository, index: &gix::index::State) -> anyhow::Re
         rewrites: None,
         thread_limit: Some(1),
     };
-    let has_submodules = index.entries().iter().any(|e| e.mode == gix::index::entry::Mode::COMMIT);
+    let has_submodules = index
+        .entries()
+        .iter()
+        .any(|e| e.mode == gix::index::entry::Mode::COMMIT);
     let mut progress = gix::progress::Discard;
     if has_submodules {
-        let mut seen = ChangeSeen { changed: false, interrupt: &interrupt, submodule: std::marker::PhantomData };
+        let mut seen = ChangeSeen {
+            changed: false,
+            interrupt: &interrupt,
+            submodule: std::marker::PhantomData,
+        };
         let submodule = gix::status::index_worktree::BuiltinSubmoduleStatus::new(
             repo.clone().into_sync(),
             gix::status::Submodule::AsConfigured { check_dirty: true },
@@ -326,7 +348,11 @@ fn has_unstaged(repo: &gix::Repository, index: &gix::index::State) -> anyhow::Re
         )?;
         Ok(seen.changed)
     } else {
-        let mut seen = ChangeSeen { changed: false, interrupt: &interrupt, submodule: std::marker::PhantomData };
+        let mut seen = ChangeSeen {
+            changed: false,
+            interrupt: &interrupt,
+            submodule: std::marker::PhantomData,
+        };
         repo.index_worktree_status(
             index,
             None::<&str>,

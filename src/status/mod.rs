@@ -209,7 +209,9 @@ pub fn read_all(
             drop(spawned);
         }
     });
-    let slots = results.into_inner().unwrap_or_else(|poison| poison.into_inner());
+    let slots = results
+        .into_inner()
+        .unwrap_or_else(|poison| poison.into_inner());
     slots
         .into_iter()
         .zip(reqs)
@@ -325,7 +327,10 @@ mod tests {
 
     #[test]
     fn subject_joins_first_paragraph() {
-        assert_eq!(subject_of(b"\n\nfirst\nsecond  \n\nbody\n"), b"first second");
+        assert_eq!(
+            subject_of(b"\n\nfirst\nsecond  \n\nbody\n"),
+            b"first second"
+        );
         assert_eq!(subject_of(b"one line"), b"one line");
         assert_eq!(subject_of(b"  indented\n"), b"  indented");
         assert_eq!(subject_of(b""), b"");
@@ -352,8 +357,14 @@ mod tests {
 
     #[test]
     fn latin1_subjects_are_decoded() {
-        assert_eq!(decode_subject(b"caf\xe9", Some("ISO-8859-1")).as_deref(), Some("café"));
-        assert_eq!(decode_subject("café".as_bytes(), None).as_deref(), Some("café"));
+        assert_eq!(
+            decode_subject(b"caf\xe9", Some("ISO-8859-1")).as_deref(),
+            Some("café")
+        );
+        assert_eq!(
+            decode_subject("café".as_bytes(), None).as_deref(),
+            Some("café")
+        );
         assert_eq!(decode_subject(b"x", Some("shift-jis")), None);
     }
 
@@ -387,8 +398,14 @@ mod tests {
     #[test]
     fn engine_choice_parses() {
         assert_eq!(EngineChoice::parse(None).ok(), Some(EngineChoice::Auto));
-        assert_eq!(EngineChoice::parse(Some("git")).ok(), Some(EngineChoice::Git));
-        assert_eq!(EngineChoice::parse(Some("gix")).ok(), Some(EngineChoice::Gix));
+        assert_eq!(
+            EngineChoice::parse(Some("git")).ok(),
+            Some(EngineChoice::Git)
+        );
+        assert_eq!(
+            EngineChoice::parse(Some("gix")).ok(),
+            Some(EngineChoice::Gix)
+        );
         assert!(EngineChoice::parse(Some("libgit2")).is_err());
     }
 }
