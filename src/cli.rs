@@ -271,7 +271,7 @@ Symbols (change them in settings.yml under `symbols`):
   ↓N   remote ahead: N upstream commits not merged
   ⇕A/B diverged: A local and B upstream commits
   ∅    no upstream (none configured, its branch is gone, or detached HEAD)
-  (nothing after the counts: in sync)
+  (none of ↑↓⇕∅: in sync with the upstream)
 
 Branch colors by situation (change them with `gita color set`):
   in sync green, local ahead purple, remote ahead yellow, diverged red, no upstream white

@@ -3,7 +3,6 @@
 //! or when `GITA_STATUS_ENGINE=git`. Never writes into the repo
 //! (`--no-optional-locks` stops `git status` from refreshing the index).
 
-use std::path::Path;
 use std::process::{Command, Stdio};
 
 use anyhow::{Context as _, bail};
@@ -116,6 +115,8 @@ pub fn read(req: &Request) -> anyhow::Result<RepoStatus> {
     cmd.args(["status", "--porcelain=v2", "--branch", "--show-stash", "-z"]);
     let status = match run(cmd)? {
         Ok(out) => parse_porcelain_v2(&out)?,
+        // A bare repository has no work tree to compare: read the rest.
+        Err(msg) if msg.contains("must be run in a work tree") => bare_status(req)?,
         Err(msg) => bail!("{}", first_line(&msg, "git status failed")),
     };
 
@@ -173,6 +174,55 @@ pub fn read(req: &Request) -> anyhow::Result<RepoStatus> {
         commit,
         engine: Engine::Git,
     })
+}
+
+/// What `git status` would say about HEAD, upstream and stash in a bare repo.
+fn bare_status(req: &Request) -> anyhow::Result<Porcelain> {
+    let text = |args: &[&str]| -> anyhow::Result<Option<String>> {
+        let mut cmd = git(req);
+        cmd.args(args);
+        Ok(run(cmd)?
+            .ok()
+            .map(|out| String::from_utf8_lossy(&out).trim_end().to_string()))
+    };
+    let mut p = Porcelain {
+        oid: text(&["rev-parse", "--verify", "--quiet", "HEAD^{commit}"])?
+            .filter(|s| !s.is_empty()),
+        ..Porcelain::default()
+    };
+    let full = text(&["symbolic-ref", "--quiet", "HEAD"])?.filter(|s| !s.is_empty());
+    if let Some(full) = &full {
+        p.branch = Some(full.strip_prefix("refs/heads/").unwrap_or(full).to_string());
+        let fmt = "--format=%(upstream)%00%(upstream:short)";
+        let up = text(&["for-each-ref", fmt, full])?.unwrap_or_default();
+        if let Some((up_full, up_short)) = up.split_once('\0')
+            && !up_full.is_empty()
+        {
+            p.upstream = Some(up_short.to_string());
+            let exists = text(&[
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                &format!("{up_full}^{{commit}}"),
+            ])?;
+            if exists.is_some() && p.oid.is_some() {
+                let counts = text(&[
+                    "rev-list",
+                    "--left-right",
+                    "--count",
+                    &format!("HEAD...{up_full}"),
+                ])?
+                .unwrap_or_default();
+                let mut nums = counts.split_whitespace().map(str::parse::<usize>);
+                if let (Some(Ok(a)), Some(Ok(b))) = (nums.next(), nums.next()) {
+                    p.ahead_behind = Some((a, b));
+                }
+            }
+        }
+    }
+    p.stash_count = text(&["log", "--walk-reflogs", "--format=%H", "refs/stash", "--"])?
+        .map_or(0, |out| out.lines().filter(|l| !l.is_empty()).count());
+    Ok(p)
 }
 
 type Comparison = (Option<String>, Option<(usize, usize)>, bool);
@@ -238,12 +288,6 @@ fn first_line(msg: &str, fallback: &str) -> String {
         .find(|l| !l.is_empty())
         .unwrap_or(fallback)
         .to_string()
-}
-
-/// `true` if `path` holds something git would treat as a repository root or
-/// git dir (used only for error messages).
-pub fn looks_like_repo(path: &Path) -> bool {
-    path.join(".git").exists() || path.join("HEAD").is_file()
 }
 
 #[cfg(test)]

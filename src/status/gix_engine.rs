@@ -79,15 +79,20 @@ fn open(req: &Request) -> anyhow::Result<gix::Repository> {
         }
         None => req.path.clone(),
     };
+    let mut repo = opts.open(path)?.to_thread_local();
     if let Some(tree) = work_tree {
+        // Like `git --work-tree=…`: the flag wins over the repo's own idea of
+        // its work tree (a bare git dir has none). Ownership is checked here
+        // because the open-time trust check did not see this directory.
         let tree = resolve_against(&req.path, &tree);
-        let tree = tree.to_str().context("work tree path is not UTF-8")?;
-        opts = opts.config_overrides([
-            "core.bare=false".to_string(),
-            format!("core.worktree={tree}"),
-        ]);
+        if !gix::sec::identity::is_path_owned_by_current_user(&tree).unwrap_or(false) {
+            bail!(
+                "work tree {} is not owned by the current user",
+                tree.display()
+            );
+        }
+        repo.set_workdir(tree)?;
     }
-    let repo = opts.open(path)?.to_thread_local();
     if repo.workdir().is_none() && !repo.is_bare() {
         bail!("repository has no work tree");
     }
