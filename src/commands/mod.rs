@@ -32,5 +32,6 @@ pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitCode> {
         Command::Color(args) => color::run(ctx, args),
         Command::Info(args) => info::run(ctx, args),
         Command::Ll(args) => ll::run(ctx, args),
+        Command::StatusWorker => ll::worker(),
     }
 }

@@ -4,6 +4,7 @@
 //! work tree) and untracked files (a directory walk that stops at the first
 //! hit). Read-only: the index is never refreshed or written.
 
+use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context as _, bail};
@@ -16,9 +17,10 @@ use super::{
     shorten_ref, subject_of,
 };
 
-/// Reads one repository in-process.
-pub fn read(req: &Request) -> anyhow::Result<RepoStatus> {
-    let repo = open(req)?;
+/// Reads one repository in-process. `in_repo`: the current directory is the
+/// repo's folder, so gix can use short relative paths.
+pub fn read(req: &Request, in_repo: bool) -> anyhow::Result<RepoStatus> {
+    let repo = open(req, in_repo)?;
 
     let head = repo.head()?;
     let head_id = head.id().map(|id| id.detach());
@@ -68,7 +70,7 @@ pub fn read(req: &Request) -> anyhow::Result<RepoStatus> {
     })
 }
 
-fn open(req: &Request) -> anyhow::Result<gix::Repository> {
+fn open(req: &Request, in_repo: bool) -> anyhow::Result<gix::Repository> {
     let (git_dir, work_tree) =
         dir_flags(&req.flags).context("these per-repo flags need the git engine")?;
     let mut opts = gix::open::Options::default().bail_if_untrusted(true);
@@ -77,6 +79,7 @@ fn open(req: &Request) -> anyhow::Result<gix::Repository> {
             opts = opts.open_path_as_is(true);
             resolve_against(&req.path, dir)
         }
+        None if in_repo => PathBuf::from("."),
         None => req.path.clone(),
     };
     let mut repo = opts.open(path)?.to_thread_local();
@@ -96,6 +99,9 @@ fn open(req: &Request) -> anyhow::Result<gix::Repository> {
     if repo.workdir().is_none() && !repo.is_bare() {
         bail!("repository has no work tree");
     }
+    // HEAD's commit is read by several steps (subject, tree, both walks):
+    // a small cache saves re-reading (and re-mapping) loose objects.
+    repo.object_cache_size_if_unset(256 * 1024);
     Ok(repo)
 }
 

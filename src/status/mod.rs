@@ -4,17 +4,15 @@
 
 pub mod git_engine;
 pub mod gix_engine;
+pub mod pool;
 pub mod reldate;
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Which engine produced a status (reported in `--json`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Engine {
     Gix,
@@ -22,7 +20,7 @@ pub enum Engine {
 }
 
 /// Engine choice: `Auto` tries gix and falls back to git per repo.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EngineChoice {
     Auto,
     Gix,
@@ -44,7 +42,7 @@ impl EngineChoice {
 }
 
 /// Where HEAD points.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Head {
     /// On a branch (possibly unborn: no commit yet).
     Branch(String),
@@ -77,7 +75,7 @@ impl Situation {
 }
 
 /// The commit at HEAD.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitInfo {
     /// Subject as `git log --format=%s` prints it, re-encoded to UTF-8.
     pub subject: String,
@@ -86,7 +84,7 @@ pub struct CommitInfo {
 }
 
 /// Everything `gita ll` shows about one repository.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RepoStatus {
     pub head: Head,
     /// Full hex id of the HEAD commit; `None` on an unborn branch.
@@ -143,7 +141,7 @@ impl RepoStatus {
 }
 
 /// What to read for one repository.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Request {
     pub path: PathBuf,
     /// Per-repo git flags from the registry (e.g. `--git-dir=… --work-tree=…`).
@@ -152,84 +150,13 @@ pub struct Request {
     pub remote: Option<String>,
 }
 
-/// Reads one repository with the chosen engine; in `Auto` mode a gix error or
-/// panic makes the git engine read the repo instead.
+/// Reads one repository with the chosen engine; in `Auto` mode a gix error
+/// or panic makes the git engine read the repo instead.
 pub fn read(req: &Request, choice: EngineChoice) -> anyhow::Result<RepoStatus> {
-    if !req.path.is_dir() {
-        anyhow::bail!("repository folder {} is missing", req.path.display());
-    }
-    match choice {
-        EngineChoice::Git => git_engine::read(req),
-        EngineChoice::Gix => read_gix_guarded(req),
-        EngineChoice::Auto => read_gix_guarded(req).or_else(|_| git_engine::read(req)),
-    }
+    pool::read_one(req, choice, false)
 }
 
-fn read_gix_guarded(req: &Request) -> anyhow::Result<RepoStatus> {
-    match catch_unwind(AssertUnwindSafe(|| gix_engine::read(req))) {
-        Ok(result) => result,
-        Err(_) => anyhow::bail!("the gix engine panicked on {}", req.path.display()),
-    }
-}
-
-/// Name given to status worker threads; the panic hook stays quiet for them
-/// because a gix panic is handled by falling back to git.
-pub const WORKER_THREAD_NAME: &str = "gita-status";
-
-/// Reads many repositories on a small thread pool. Results come back in input order.
-pub fn read_all(
-    reqs: &[Request],
-    choice: EngineChoice,
-    jobs: usize,
-) -> Vec<anyhow::Result<RepoStatus>> {
-    let jobs = jobs.clamp(1, reqs.len().max(1));
-    if jobs == 1 {
-        return reqs.iter().map(|r| read(r, choice)).collect();
-    }
-    install_quiet_panic_hook();
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<anyhow::Result<RepoStatus>>>> =
-        Mutex::new((0..reqs.len()).map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..jobs {
-            let spawned = std::thread::Builder::new()
-                .name(WORKER_THREAD_NAME.into())
-                .spawn_scoped(scope, || {
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(req) = reqs.get(i) else { break };
-                        let status = read(req, choice);
-                        if let Ok(mut slots) = results.lock() {
-                            slots[i] = Some(status);
-                        }
-                    }
-                });
-            // If a thread cannot be spawned, the remaining ones (or the
-            // sequential pass below) do the work.
-            drop(spawned);
-        }
-    });
-    let slots = results
-        .into_inner()
-        .unwrap_or_else(|poison| poison.into_inner());
-    slots
-        .into_iter()
-        .zip(reqs)
-        .map(|(slot, req)| slot.unwrap_or_else(|| read(req, choice)))
-        .collect()
-}
-
-fn install_quiet_panic_hook() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if std::thread::current().name() != Some(WORKER_THREAD_NAME) {
-                default(info);
-            }
-        }));
-    });
-}
+pub use pool::read_all;
 
 /// The subject of a commit message as git's `%s` computes it: skip leading
 /// blank lines, then join the lines of the first paragraph with one space,
