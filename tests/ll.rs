@@ -667,3 +667,33 @@ fn table_and_json_snapshots() {
         insta::assert_snapshot!("help", env.gita(&["ll", "--help"]).ok().stdout);
     });
 }
+
+#[test]
+fn unstaged_changes_that_keep_the_size_or_hide_behind_symlinks() {
+    let env = TestEnv::new();
+    let same = env.repo("samesize");
+    let linked = env.repo("symdir");
+    env.commit(&linked, "dir/x.txt", "x\n", "add dir");
+    let exec = env.repo("exec");
+    env.repo("clean");
+    // Let the index age so its entries are not racily clean: the stat data
+    // alone then decides, which is the fast path.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    write(&same.join("README.md"), "HELLO\n");
+    fs::rename(linked.join("dir"), linked.join("real")).expect("rename");
+    std::os::unix::fs::symlink("real", linked.join("dir")).expect("symlink");
+    let readme = exec.join("README.md");
+    let mut perm = fs::metadata(&readme).expect("metadata").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+    fs::set_permissions(&readme, perm).expect("chmod");
+    for name in ["samesize", "symdir", "exec", "clean"] {
+        env.gita(&["add", name]).ok();
+    }
+    let gix = gita_engine(&env, "gix", &["ll"]);
+    let git = gita_engine(&env, "git", &["ll"]);
+    assert_eq!(gix.stdout, git.stdout);
+    assert_eq!(row(&gix.stdout, "samesize")[2], "[*∅]", "{}", gix.stdout);
+    assert_eq!(row(&gix.stdout, "symdir")[2], "[*?∅]", "{}", gix.stdout);
+    assert_eq!(row(&gix.stdout, "exec")[2], "[*∅]", "{}", gix.stdout);
+    assert_eq!(row(&gix.stdout, "clean")[2], "[∅]", "{}", gix.stdout);
+}

@@ -255,7 +255,10 @@ fn worktree_state(
     }
 
     let staged = has_staged(repo, state, head)?;
-    let dirty = has_unstaged(repo, state)?;
+    let dirty = match quick_unstaged(repo, state)? {
+        Some(dirty) => dirty,
+        None => has_unstaged(repo, state)?,
+    };
     let untracked = has_untracked(repo, state)?;
     Ok((dirty, staged, untracked))
 }
@@ -288,6 +291,89 @@ fn has_staged(
         },
     )?;
     Ok(staged)
+}
+
+/// The index-vs-work-tree check for the common case, with one `lstat` per
+/// entry (plus one per directory) and gix's own stat rules, but without
+/// setting up attribute stacks and filters for every repo. Answers `Some`
+/// only when every entry is clean by its stat data or one has clearly
+/// changed (gone, type or executable bit changed, size changed); anything
+/// that needs a content comparison (same size but new stat data, racily
+/// clean), submodules and sparse entries get `None`: the full check decides.
+fn quick_unstaged(
+    repo: &gix::Repository,
+    index: &gix::index::State,
+) -> anyhow::Result<Option<bool>> {
+    use gix::index::entry::{Flags, mode::Change};
+    let Some(workdir) = repo.workdir() else {
+        return Ok(None);
+    };
+    let fs = repo.filesystem_options()?;
+    let stat_options = repo.stat_options()?;
+    let timestamp = index.timestamp();
+    let skip =
+        Flags::UPTODATE | Flags::SKIP_WORKTREE | Flags::ASSUME_VALID | Flags::FSMONITOR_VALID;
+    // Leading directories must be real directories, not symlinks (a file
+    // behind a symlinked directory counts as removed, as in git).
+    let mut verified_dirs: std::collections::HashSet<&[u8]> = std::collections::HashSet::new();
+    for entry in index.entries() {
+        if entry.flags.intersects(skip) {
+            continue;
+        }
+        if entry.mode.is_submodule() || entry.mode.is_sparse() {
+            return Ok(None);
+        }
+        if entry.flags.contains(Flags::INTENT_TO_ADD) {
+            return Ok(Some(true));
+        }
+        let rela: &[u8] = entry.path(index);
+        let mut end = 0;
+        while let Some(pos) = rela[end..].iter().position(|&b| b == b'/') {
+            end += pos;
+            let dir = &rela[..end];
+            if verified_dirs.insert(dir) {
+                let path = workdir.join(gix::path::from_byte_slice(dir)?);
+                match std::fs::symlink_metadata(&path) {
+                    Ok(md) if md.is_dir() => {}
+                    Ok(_) => return Ok(Some(true)),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Some(true)),
+                    Err(_) => return Ok(None),
+                }
+            }
+            end += 1;
+        }
+        let path = workdir.join(gix::path::from_byte_slice(rela)?);
+        let md = match gix::index::fs::Metadata::from_path_no_follow(&path) {
+            Ok(md) => md,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Some(true)),
+            Err(_) => return Ok(None),
+        };
+        if md.is_dir() {
+            return Ok(Some(true));
+        }
+        match entry
+            .mode
+            .change_to_match_fs(&md, fs.symlink, fs.executable_bit)
+        {
+            Some(Change::Type { .. } | Change::ExecutableBit) => return Ok(Some(true)),
+            None => {}
+        }
+        let Ok(stat) = gix::index::entry::Stat::from_fs(&md) else {
+            return Ok(None);
+        };
+        let empty_blob = entry.id.is_empty_blob();
+        if stat.matches(&entry.stat, stat_options) && (!empty_blob || entry.stat.size == 0) {
+            if stat.is_racy(timestamp, stat_options) {
+                return Ok(None);
+            }
+            continue;
+        }
+        if u64::from(entry.stat.size) != md.len() && (empty_blob || entry.stat.size != 0) {
+            return Ok(Some(true));
+        }
+        return Ok(None);
+    }
+    Ok(Some(false))
 }
 
 /// Sees index-vs-work-tree entries; anything but "needs a stat update" is a change.
