@@ -64,6 +64,10 @@ pub enum Command {
     /// Internal: reads a share of the repos of `gita ll` in a worker process
     #[command(name = crate::status::pool::WORKER_COMMAND, hide = true)]
     StatusWorker,
+    Freeze(FreezeArgs),
+    Clone(CloneArgs),
+    Super(SuperArgs),
+    Shell(ShellArgs),
 }
 
 /// Add repo(s)
@@ -331,6 +335,137 @@ pub struct LlArgs {
     /// Only repos without a usable upstream
     #[arg(long = "no-upstream", help_heading = "Filters")]
     pub no_upstream: bool,
+}
+
+/// Print a manifest of the repos and groups, to recreate them with `gita clone -f`
+#[derive(Debug, Args)]
+pub struct FreezeArgs {
+    /// Only the repos of this group (default: the context group, else all)
+    #[arg(short, long, value_name = "GROUP")]
+    pub group: Option<String>,
+    /// Manifest format: gita's YAML, or Python gita's CSV
+    #[arg(long, value_enum, default_value_t = ManifestFormat::Yaml)]
+    pub format: ManifestFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ManifestFormat {
+    Yaml,
+    Csv,
+}
+
+/// Clone a repo and register it, or every repo of a manifest (-f)
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  gita clone https://example.com/me/api.git -g backend
+  gita freeze > workspace.yml; gita clone -f workspace.yml -C ~/src")]
+pub struct CloneArgs {
+    /// A repository URL, or with -f a manifest file from `gita freeze`
+    #[arg(value_name = "URL|MANIFEST")]
+    pub clonee: String,
+    /// Clone into this folder instead of the current one
+    #[arg(short = 'C', long = "directory", value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub directory: Option<PathBuf>,
+    /// Add the cloned repo to this group, creating it when missing
+    #[arg(short, long, value_name = "GROUP", conflicts_with = "from_file")]
+    pub group: Option<String>,
+    /// Clone every repo listed in a manifest (gita YAML or Python gita CSV)
+    #[arg(short = 'f', long = "from-file")]
+    pub from_file: bool,
+    /// With -f: clone each repo to the path recorded in the manifest
+    #[arg(short = 'p', long = "preserve-path", requires = "from_file")]
+    pub preserve_path: bool,
+    /// Show what would happen without changing anything
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+    /// With -f: how many clones run at once
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
+}
+
+/// Options of every command that runs across repos (delegated commands,
+/// `super`, `shell`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct RunArgs {
+    /// Run at most N repos at once [default: `jobs` in settings.yml, else 64]
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = parse_jobs)]
+    pub jobs: Option<usize>,
+    /// Stop a repo's command after SECS seconds (killed, reported failed)
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    pub timeout: Option<std::time::Duration>,
+    /// Print one JSON object per repo and line (name, path, status, exit_code,
+    /// duration_secs, attempts, stdout, stderr) instead of prefixed output
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_jobs(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("expected a whole number of at least 1".into()),
+    }
+}
+
+fn parse_secs(s: &str) -> Result<std::time::Duration, String> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|f| f.is_finite() && *f > 0.0)
+        .and_then(|f| std::time::Duration::try_from_secs_f64(f).ok())
+        .ok_or_else(|| "expected a positive number of seconds".into())
+}
+
+/// Run any git command or alias in repos
+///
+/// The leading words that are repo or group names choose the repos (none: the
+/// context group, else every repo); the rest is the git command, run with
+/// each repo's flags right after `git`. `--` may separate the names from the
+/// command.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  gita super myrepo1 commit -am 'fix a bug'\n  \
+gita super repo1 repo2 checkout new-feature\n  gita super -q mygroup \"log --format='%h %s' -3\""
+)]
+pub struct SuperArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Quote mode: the git command is one quoted argument after the names
+    #[arg(short = 'q', long = "quote-mode")]
+    pub quote_mode: bool,
+    /// [REPO|GROUP]... then the git command and its arguments
+    #[arg(
+        value_name = "ARGS",
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub words: Vec<String>,
+}
+
+/// Run any shell command in repos
+///
+/// The leading words that are repo or group names choose the repos (none: the
+/// context group, else every repo); the rest is joined into one command line
+/// run by `sh -c` in each repo, concurrently. `--` may separate the names
+/// from the command.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  gita shell pwd\n  gita shell repo1 repo2 touch xx\n  \
+gita shell -q mygroup \"git status -s | wc -l\""
+)]
+pub struct ShellArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Quote mode: the command is one quoted argument after the names
+    #[arg(short = 'q', long = "quote-mode")]
+    pub quote_mode: bool,
+    /// [REPO|GROUP]... then the shell command
+    #[arg(
+        value_name = "ARGS",
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub words: Vec<String>,
 }
 
 #[cfg(test)]

@@ -11,10 +11,15 @@ use clap::{CommandFactory, FromArgMatches};
 mod cli;
 mod color;
 mod commands;
+mod delegate;
+mod git;
 mod import;
+mod manifest;
+mod output;
 mod paths;
 mod print;
 mod registry;
+mod runner;
 mod settings;
 mod status;
 mod store;
@@ -32,7 +37,16 @@ fn main() -> ExitCode {
 }
 
 fn run() -> anyhow::Result<ExitCode> {
-    let matches = cli::Cli::command().get_matches();
+    let table = delegate::table_for_cli();
+    let matches = delegate::augment::<cli::RunArgs>(cli::Cli::command(), &table).get_matches();
+    if let Some((name, sub)) = matches.subcommand()
+        && let Some(cmd) = table.get(name)
+    {
+        let args = cli::RunArgs::from_arg_matches(sub).unwrap_or_else(|e| e.exit());
+        let color = matches.get_one::<cli::ColorWhen>("color_when").copied();
+        let ctx = settings::Ctx::new(color.unwrap_or(cli::ColorWhen::Auto))?;
+        return commands::delegated::run(&ctx, cmd, &delegate::names(sub), &args);
+    }
     let cli = match cli::Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
@@ -41,7 +55,7 @@ fn run() -> anyhow::Result<ExitCode> {
     match &cli.command {
         Some(command) => commands::run(&ctx, command),
         None => {
-            let mut app = cli::Cli::command();
+            let mut app = delegate::augment::<cli::RunArgs>(cli::Cli::command(), &table);
             outln!("{}", app.render_help())?;
             Ok(ExitCode::SUCCESS)
         }

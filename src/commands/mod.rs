@@ -9,15 +9,20 @@ use crate::settings::Ctx;
 
 mod add;
 mod clear;
+mod clone;
 mod color;
 mod context;
+pub mod delegated;
 mod flags;
+mod freeze;
 mod group;
 mod info;
 mod ll;
 mod ls;
 mod rename;
 mod rm;
+mod shell;
+mod super_;
 
 pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitCode> {
     match command {
@@ -33,5 +38,9 @@ pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitCode> {
         Command::Info(args) => info::run(ctx, args),
         Command::Ll(args) => ll::run(ctx, args),
         Command::StatusWorker => ll::worker(),
+        Command::Freeze(args) => freeze::run(ctx, args),
+        Command::Clone(args) => clone::run(ctx, args),
+        Command::Super(args) => super_::run(ctx, args),
+        Command::Shell(args) => shell::run(ctx, args),
     }
 }

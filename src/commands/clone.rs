@@ -1,0 +1,389 @@
+//! `gita clone`: clone one URL and register it, or (`-f`) recreate a whole
+//! workspace from a manifest: concurrent bounded clones through the runner,
+//! the recorded branch checked out, repos and groups registered. A folder
+//! that already holds the repo is registered, not cloned; a folder that holds
+//! anything else is reported and never overwritten. Each clone lands in a
+//! temp folder beside its target and is renamed into place when complete, so
+//! an interrupted run leaves nothing half-made and re-running completes it.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result, bail};
+
+use crate::cli::{CloneArgs, RunArgs};
+use crate::commands::delegated;
+use crate::manifest::{Manifest, ManifestRepo};
+use crate::registry::{Registry, Repo};
+use crate::runner::{Job, Program};
+use crate::settings::{Ctx, absolute};
+use crate::{git, outln};
+
+/// Suffix of the temp folder a clone is made in before it is moved into place.
+const PARTIAL: &str = ".gita-partial";
+
+/// The clone step, run by `sh`: clone into the temp folder, check out the
+/// recorded branch, then move the finished repo into place.
+/// $1 url, $2 temp folder, $3 target, $4 branch, $5 `--bare` or empty.
+const CLONE_SCRIPT: &str = r#"set -u
+rm -rf "$2"
+git clone -q $5 -- "$1" "$2" || exit $?
+rc=0
+if [ -n "$4" ] && [ -z "$5" ]; then
+  cur=$(git -C "$2" symbolic-ref -q --short HEAD || true)
+  if [ "$cur" != "$4" ]; then
+    git -C "$2" checkout -q "$4" || { echo "gita: cloned, but could not check out '$4'" >&2; rc=1; }
+  fi
+fi
+if [ -d "$3" ]; then rmdir "$3" || exit 1; fi
+mv "$2" "$3" || exit 1
+echo "cloned into $3${4:+ on $4}"
+exit $rc"#;
+
+pub fn run(ctx: &Ctx, args: &CloneArgs) -> Result<ExitCode> {
+    let dir = match &args.directory {
+        Some(d) => {
+            let d = absolute(&ctx.cwd, d);
+            if !d.is_dir() && !args.dry_run {
+                fs::create_dir_all(&d)
+                    .with_context(|| format!("cannot create folder {}", d.display()))?;
+            }
+            d
+        }
+        None => ctx.cwd.clone(),
+    };
+    if args.from_file {
+        from_manifest(ctx, args, &dir)
+    } else {
+        one(ctx, args, &dir)
+    }
+}
+
+/// The folder name git would pick for `url` ("humanish" part).
+pub fn folder_name(url: &str) -> Option<String> {
+    let trimmed = url.trim_end_matches('/');
+    let trimmed = trimmed.strip_suffix("/.git").unwrap_or(trimmed);
+    let last = trimmed.rsplit(['/', ':', '\\']).next()?;
+    let last = last.strip_suffix(".git").unwrap_or(last);
+    (!last.is_empty() && last != "." && last != "..").then(|| last.to_string())
+}
+
+/// What to do with one manifest repo.
+#[derive(Debug, PartialEq)]
+enum Plan {
+    Clone,
+    /// The target already holds this repo: register it.
+    Present,
+    /// Reported and skipped.
+    Skip(String),
+}
+
+fn plan(entry: &ManifestRepo, target: &Path) -> Plan {
+    let bare = entry.kind.as_deref() == Some("bare");
+    if !target.exists() || is_empty_dir(target) {
+        if entry.url.is_empty() {
+            return Plan::Skip("no url recorded, nothing to clone from".into());
+        }
+        return Plan::Clone;
+    }
+    let is_repo = if bare {
+        target.join("HEAD").is_file() && target.join("objects").is_dir()
+    } else {
+        target.join(".git").exists()
+    };
+    if !is_repo {
+        return Plan::Skip(format!(
+            "{} exists and is not that repo; left untouched",
+            target.display()
+        ));
+    }
+    let urls = remote_urls(target);
+    if entry.url.is_empty() || urls.iter().any(|u| same_url(u, &entry.url)) {
+        Plan::Present
+    } else {
+        Plan::Skip(format!(
+            "{} holds another repo (remotes: {}); left untouched",
+            target.display(),
+            if urls.is_empty() {
+                "none".to_string()
+            } else {
+                urls.join(", ")
+            }
+        ))
+    }
+}
+
+fn same_url(a: &str, b: &str) -> bool {
+    let norm = |u: &str| u.trim_end_matches('/').trim_end_matches(".git").to_string();
+    norm(a) == norm(b)
+}
+
+fn remote_urls(dir: &Path) -> Vec<String> {
+    git::read(dir, &[], &["config", "--get-regexp", r"^remote\..*\.url$"])
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_once(' ').map(|(_, v)| v.to_string()))
+        .collect()
+}
+
+fn is_empty_dir(p: &Path) -> bool {
+    fs::read_dir(p).is_ok_and(|mut d| d.next().is_none())
+}
+
+fn partial_path(target: &Path) -> PathBuf {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    target.with_file_name(format!(".{name}{PARTIAL}"))
+}
+
+fn clone_job(name: &str, url: &str, target: &Path, branch: &str, bare: bool) -> Result<Job> {
+    let parent = target.parent().unwrap_or(Path::new("/"));
+    fs::create_dir_all(parent)
+        .with_context(|| format!("cannot create folder {}", parent.display()))?;
+    let partial = partial_path(target);
+    let argv = [
+        "sh",
+        "-c",
+        CLONE_SCRIPT,
+        "gita-clone",
+        url,
+        &partial.to_string_lossy(),
+        &target.to_string_lossy(),
+        branch,
+        if bare { "--bare" } else { "" },
+    ];
+    Ok(Job {
+        name: name.to_string(),
+        path: parent.to_path_buf(),
+        program: Program::Exec(argv.iter().map(|s| s.to_string()).collect()),
+    })
+}
+
+/// `gita clone <url>`: attached to the terminal, then registered.
+fn one(ctx: &Ctx, args: &CloneArgs, dir: &Path) -> Result<ExitCode> {
+    let url = &args.clonee;
+    let Some(folder) = folder_name(url) else {
+        bail!("cannot tell a folder name from the url '{url}'");
+    };
+    if let Some(group) = &args.group {
+        crate::registry::validate_name(group, "group")?;
+    }
+    let target = dir.join(&folder);
+    let entry = ManifestRepo {
+        name: folder.clone(),
+        url: url.clone(),
+        path: target.clone(),
+        branch: String::new(),
+        flags: Vec::new(),
+        kind: None,
+    };
+    let action = plan(&entry, &target);
+    if args.dry_run {
+        match &action {
+            Plan::Clone => outln!("git clone {url} {}", target.display())?,
+            Plan::Present => outln!("already cloned: {}", target.display())?,
+            Plan::Skip(why) => outln!("skip {folder}: {why}")?,
+        }
+        if let Some(g) = &args.group {
+            outln!("register {folder} in group {g}")?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    match action {
+        Plan::Skip(why) => bail!("{why}"),
+        Plan::Present => eprintln!("gita: {} is already cloned", target.display()),
+        Plan::Clone => {
+            let status = git::command(dir, &[])
+                .env_remove("GIT_TERMINAL_PROMPT")
+                .stdin(std::process::Stdio::inherit())
+                .args(["clone", "--", url])
+                .arg(&target)
+                .status()
+                .context("cannot run git")?;
+            if !status.success() {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
+    let target = absolute(&ctx.cwd, &target);
+    ctx.update_registry(|reg| {
+        let name = register(reg, &folder, &target, &[], None);
+        if let Some(g) = &args.group {
+            reg.add_to_group(g, &[name], None)?;
+        }
+        Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Registers the repo at `path` under `wanted` (or a free variant) unless it
+/// is registered already; returns its name.
+fn register(
+    reg: &mut Registry,
+    wanted: &str,
+    path: &Path,
+    flags: &[String],
+    kind: Option<String>,
+) -> String {
+    if let Some(existing) = reg.name_of_path(path) {
+        return existing.to_string();
+    }
+    let name = if reg.is_name(wanted) || crate::registry::validate_name(wanted, "repo").is_err() {
+        reg.names_for(&[path.to_path_buf()])
+            .pop()
+            .unwrap_or_else(|| wanted.to_string())
+    } else {
+        wanted.to_string()
+    };
+    reg.repos.insert(
+        name.clone(),
+        Repo {
+            path: path.to_path_buf(),
+            flags: flags.to_vec(),
+            kind,
+        },
+    );
+    name
+}
+
+/// `gita clone -f <manifest>`.
+fn from_manifest(ctx: &Ctx, args: &CloneArgs, dir: &Path) -> Result<ExitCode> {
+    let file = absolute(&ctx.cwd, Path::new(&args.clonee));
+    let text = fs::read_to_string(&file)
+        .with_context(|| format!("cannot read manifest {}", file.display()))?;
+    let (manifest, _) = Manifest::parse(&text, &file)?;
+
+    let targets: Vec<PathBuf> = manifest
+        .repos
+        .iter()
+        .map(|r| {
+            if args.preserve_path {
+                absolute(dir, &r.path)
+            } else {
+                dir.join(&r.name)
+            }
+        })
+        .collect();
+    let plans: Vec<Plan> = manifest
+        .repos
+        .iter()
+        .zip(&targets)
+        .map(|(r, t)| plan(r, t))
+        .collect();
+
+    if args.dry_run {
+        for ((r, t), p) in manifest.repos.iter().zip(&targets).zip(&plans) {
+            match p {
+                Plan::Clone if r.branch.is_empty() => {
+                    outln!("clone {} {} -> {}", r.name, r.url, t.display())?
+                }
+                Plan::Clone => outln!(
+                    "clone {} {} -> {} (branch {})",
+                    r.name,
+                    r.url,
+                    t.display(),
+                    r.branch
+                )?,
+                Plan::Present => outln!("register {} (already at {})", r.name, t.display())?,
+                Plan::Skip(why) => outln!("skip {}: {why}", r.name)?,
+            }
+        }
+        for g in &manifest.groups {
+            outln!("group {}: {}", g.name, g.repos.join(" "))?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let mut failed = false;
+    for (r, p) in manifest.repos.iter().zip(&plans) {
+        if let Plan::Skip(why) = p {
+            eprintln!("gita: {}: {why}", r.name);
+            failed = true;
+        }
+    }
+    let mut jobs = Vec::new();
+    for ((r, t), p) in manifest.repos.iter().zip(&targets).zip(&plans) {
+        if *p == Plan::Clone {
+            let bare = r.kind.as_deref() == Some("bare");
+            jobs.push(clone_job(&r.name, &r.url, t, &r.branch, bare)?);
+        }
+    }
+    if !jobs.is_empty() {
+        let run_args = RunArgs {
+            jobs: args.jobs.map(|j| j as usize),
+            timeout: None,
+            json: false,
+        };
+        let code = delegated::execute_concurrent(ctx, jobs, &run_args)?;
+        if code != ExitCode::SUCCESS {
+            if code != ExitCode::FAILURE {
+                // Interrupted: register nothing more, report the signal.
+                return Ok(code);
+            }
+            failed = true;
+        }
+    }
+
+    // Register whatever is now in place: repos that were present and the
+    // clones that finished.
+    let mut registered = 0;
+    ctx.update_registry(|reg| {
+        let mut names: BTreeMap<&str, String> = BTreeMap::new();
+        for ((r, t), p) in manifest.repos.iter().zip(&targets).zip(&plans) {
+            if matches!(p, Plan::Skip(_)) || plan(r, t) != Plan::Present {
+                continue;
+            }
+            let name = register(reg, &r.name, t, &r.flags, r.kind.clone());
+            names.insert(r.name.as_str(), name);
+            registered += 1;
+        }
+        for g in &manifest.groups {
+            let members: Vec<String> = g
+                .repos
+                .iter()
+                .filter_map(|m| names.get(m.as_str()).cloned())
+                .collect();
+            if members.is_empty() && !reg.groups.contains_key(&g.name) {
+                continue;
+            }
+            let path = if args.preserve_path {
+                g.path.clone()
+            } else {
+                None
+            };
+            if let Err(e) = reg.add_to_group(&g.name, &members, path) {
+                eprintln!("gita: group '{}' not created: {e:#}", g.name);
+                failed = true;
+            }
+        }
+        Ok(())
+    })?;
+    eprintln!(
+        "gita: {registered} of {} repo(s) in place and registered",
+        manifest.repos.len()
+    );
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::folder_name;
+
+    #[test]
+    fn folder_names_like_git() {
+        assert_eq!(folder_name("https://h/x/api.git").as_deref(), Some("api"));
+        assert_eq!(folder_name("git@h:me/web").as_deref(), Some("web"));
+        assert_eq!(folder_name("/srv/r/lib.git/").as_deref(), Some("lib"));
+        assert_eq!(folder_name("/srv/r/lib/.git").as_deref(), Some("lib"));
+        assert_eq!(folder_name("file:///tmp/a").as_deref(), Some("a"));
+        assert_eq!(folder_name("/"), None);
+    }
+}

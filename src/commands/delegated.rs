@@ -1,0 +1,168 @@
+//! Delegated commands (`gita fetch`, `gita st`, custom `cmds.yml` entries) and
+//! the shared driver behind them, `super` and `shell`: attached one at a time
+//! for one repo or an interactive command, otherwise concurrent through the
+//! runner with the output writer, then attached re-runs of repos that needed
+//! a terminal, the summary and the exit status.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Result;
+
+use crate::cli::RunArgs;
+use crate::delegate::Delegated;
+use crate::output::{Mode, Writer};
+use crate::runner::{self, End, Job, JobResult, Outcome};
+use crate::settings::Ctx;
+
+/// Concurrent children when neither `-j` nor `jobs` in settings.yml says
+/// otherwise. Commands across repos wait on the network, not the CPU, so
+/// the bound is well above the core count; see the README and bench/fetch.sh.
+pub const DEFAULT_JOBS: usize = 64;
+
+/// `gita <delegated> [names]`.
+pub fn run(ctx: &Ctx, cmd: &Delegated, names: &[String], args: &RunArgs) -> Result<ExitCode> {
+    let reg = ctx.registry()?;
+    let selected = reg.select(names, &ctx.cwd)?;
+    let jobs = selected
+        .into_iter()
+        .map(|(name, repo)| {
+            Ok(Job {
+                program: cmd.program(&repo.flags)?,
+                name,
+                path: repo.path,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    execute(ctx, jobs, cmd.interactive, args)
+}
+
+/// Runs `jobs` and reports. `interactive` runs them one at a time attached to
+/// the terminal (as does a single job), unless `--json` asks for capture.
+pub fn execute(ctx: &Ctx, jobs: Vec<Job>, interactive: bool, args: &RunArgs) -> Result<ExitCode> {
+    if jobs.is_empty() {
+        eprintln!("gita: no repos to run in (see `gita add` and `gita context`)");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !args.json && (jobs.len() == 1 || interactive) {
+        return run_attached(&jobs, args.timeout);
+    }
+    execute_concurrent(ctx, jobs, args)
+}
+
+/// Runs `jobs` detached and captured, even a single one (whole blocks,
+/// progress, summary), then re-runs attached those that needed a terminal.
+pub fn execute_concurrent(ctx: &Ctx, jobs: Vec<Job>, args: &RunArgs) -> Result<ExitCode> {
+    let timeout = args.timeout;
+    let limit = match args.jobs {
+        Some(n) => n,
+        None => ctx.settings()?.jobs.unwrap_or(DEFAULT_JOBS),
+    };
+    let mode = if args.json { Mode::Json } else { Mode::Text };
+    let mut writer = Writer::new(mode, jobs.len(), ctx.stderr_tty);
+    let by_name: BTreeMap<String, Job> = jobs.iter().map(|j| (j.name.clone(), j.clone())).collect();
+    let opts = runner::Options {
+        jobs: limit.max(1),
+        timeout,
+    };
+    let run = runner::run_detached(jobs, &opts, &mut writer);
+    writer.clear_progress();
+    let run = run?;
+    if let End::Signal(sig) = run.end {
+        eprintln!("gita: interrupted; every running command was stopped");
+        return Ok(ExitCode::from(
+            128u8.saturating_add(u8::try_from(sig).unwrap_or(0)),
+        ));
+    }
+
+    let mut needy: Vec<&JobResult> = run.results.iter().filter(|r| r.needs_terminal()).collect();
+    needy.sort_by(|a, b| a.name.cmp(&b.name));
+    if !needy.is_empty() {
+        let names: Vec<&str> = needy.iter().map(|r| r.name.as_str()).collect();
+        if ctx.stdin_tty && !args.json {
+            eprintln!(
+                "gita: {} need a terminal (password, passphrase, host key or editor); running them one at a time: {}",
+                plural(names.len()),
+                names.join(", ")
+            );
+            for r in &needy {
+                let Some(job) = by_name.get(&r.name) else {
+                    continue;
+                };
+                let result = attached_one(job, timeout)?;
+                if result.outcome == Outcome::Interrupted {
+                    return Ok(ExitCode::from(130));
+                }
+                writer.record(&job.name, result.outcome.success());
+            }
+        } else {
+            eprintln!(
+                "gita: {} failed because they need a terminal (password, passphrase, host key or editor): {}\n\
+                 gita: run gita from a terminal to answer the prompts one repo at a time, or set up a credential helper / ssh-agent",
+                plural(names.len()),
+                names.join(", ")
+            );
+        }
+    }
+    eprintln!("{}", writer.summary());
+    Ok(if writer.failed().is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn plural(n: usize) -> String {
+    if n == 1 {
+        "1 repo".into()
+    } else {
+        format!("{n} repos")
+    }
+}
+
+/// One repo at a time, attached to the terminal: the path first (as Python
+/// gita does), then the command with the user's environment.
+fn run_attached(jobs: &[Job], timeout: Option<Duration>) -> Result<ExitCode> {
+    let start = std::time::Instant::now();
+    let (mut ok, mut failed) = (Vec::new(), Vec::new());
+    for job in jobs {
+        let result = attached_one(job, timeout)?;
+        match result.outcome {
+            Outcome::Interrupted => return Ok(ExitCode::from(130)),
+            ref o if o.success() => ok.push(job.name.clone()),
+            _ => failed.push(job.name.clone()),
+        }
+    }
+    if jobs.len() > 1 {
+        eprintln!(
+            "{}",
+            crate::output::summary_line(&ok, &failed, start.elapsed())
+        );
+    }
+    Ok(if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn attached_one(job: &Job, timeout: Option<Duration>) -> Result<JobResult> {
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", job.path.display())?;
+        out.flush()?;
+    }
+    let result = runner::run_attached(job, timeout)?;
+    match &result.outcome {
+        Outcome::SpawnFailed(msg) => eprintln!("gita: {}: {msg}", job.name),
+        Outcome::TimedOut(t) => eprintln!(
+            "gita: {}: timed out after {:.1}s, killed",
+            job.name,
+            t.as_secs_f64()
+        ),
+        _ => {}
+    }
+    Ok(result)
+}

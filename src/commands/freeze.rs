@@ -1,0 +1,161 @@
+//! `gita freeze`: print a manifest of the selected repos (url, name, path,
+//! branch, flags) and their groups, as YAML or Python gita's CSV.
+
+use std::collections::BTreeSet;
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::cli::{FreezeArgs, ManifestFormat};
+use crate::manifest::{Manifest, ManifestGroup, ManifestRepo};
+use crate::registry::{Context, Registry, Repo};
+use crate::settings::Ctx;
+use crate::{git, out};
+
+pub fn run(ctx: &Ctx, args: &FreezeArgs) -> Result<ExitCode> {
+    let reg = ctx.registry()?;
+    let group = match &args.group {
+        Some(g) => {
+            reg.check_groups(std::slice::from_ref(g))?;
+            Some(g.clone())
+        }
+        None => match reg.context(&ctx.cwd) {
+            Context::Group(g) => Some(g),
+            Context::None | Context::AutoNoMatch => None,
+        },
+    };
+    let manifest = freeze(&reg, group.as_deref(), &ctx.cwd)?;
+    for r in manifest.repos.iter().filter(|r| !r.path.exists()) {
+        eprintln!(
+            "gita: warning: {}: folder {} is missing; listed without url and branch",
+            r.name,
+            r.path.display()
+        );
+    }
+    match args.format {
+        ManifestFormat::Yaml => out!("{}", manifest.to_yaml()?)?,
+        ManifestFormat::Csv => {
+            let skipped: Vec<&str> = manifest
+                .repos
+                .iter()
+                .filter(|r| r.url.is_empty())
+                .map(|r| r.name.as_str())
+                .collect();
+            if !skipped.is_empty() {
+                eprintln!(
+                    "gita: warning: not in the CSV (no remote url, which the CSV format cannot express): {}",
+                    skipped.join(", ")
+                );
+            }
+            out!("{}", manifest.to_csv())?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The manifest of `group` (or every repo and group).
+pub fn freeze(reg: &Registry, group: Option<&str>, cwd: &std::path::Path) -> Result<Manifest> {
+    let names: Vec<String> = group.map(|g| vec![g.to_string()]).unwrap_or_default();
+    let selected = reg.select(&names, cwd)?;
+    let repos = git::parallel_map(&selected, 8, |(name, repo)| describe(name, repo));
+    let listed: BTreeSet<&str> = repos.iter().map(|r| r.name.as_str()).collect();
+    let groups = reg
+        .groups
+        .iter()
+        .filter(|(name, _)| group.is_none_or(|g| g == name.as_str()))
+        .map(|(name, g)| ManifestGroup {
+            name: name.clone(),
+            path: g.path.clone(),
+            repos: g
+                .repos
+                .iter()
+                .filter(|r| listed.contains(r.as_str()))
+                .cloned()
+                .collect(),
+        })
+        .collect();
+    Ok(Manifest { repos, groups })
+}
+
+/// Reads a repo's URL and branch with git (two or three quick calls).
+fn describe(name: &str, repo: &Repo) -> ManifestRepo {
+    let mut entry = ManifestRepo {
+        name: name.to_string(),
+        url: String::new(),
+        path: repo.path.clone(),
+        branch: String::new(),
+        flags: repo.flags.clone(),
+        kind: repo.kind.clone(),
+    };
+    if !repo.path.exists() {
+        return entry;
+    }
+    let (dir, flags) = (&repo.path, &repo.flags);
+    let branch = git::read(dir, flags, &["symbolic-ref", "-q", "--short", "HEAD"]);
+    entry.branch = branch
+        .clone()
+        .or_else(|| git::read(dir, flags, &["describe", "--tags", "--exact-match"]))
+        .or_else(|| git::read(dir, flags, &["rev-parse", "--verify", "-q", "HEAD"]))
+        .unwrap_or_default();
+    let config = git::read(
+        dir,
+        flags,
+        &[
+            "config",
+            "-z",
+            "--get-regexp",
+            r"^(remote\..*\.url|branch\..*\.remote)$",
+        ],
+    )
+    .unwrap_or_default();
+    entry.url = pick_url(&config, branch.as_deref());
+    entry
+}
+
+/// From `git config -z --get-regexp` output: the URL of the branch's remote,
+/// else `origin`'s, else the first remote's.
+fn pick_url(config: &str, branch: Option<&str>) -> String {
+    let pairs: Vec<(&str, &str)> = config
+        .split('\0')
+        .filter_map(|entry| entry.split_once('\n'))
+        .collect();
+    let url_of = |remote: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| *k == format!("remote.{remote}.url"))
+            .map(|(_, v)| v.to_string())
+    };
+    let branch_remote = branch.and_then(|b| {
+        pairs
+            .iter()
+            .find(|(k, _)| *k == format!("branch.{b}.remote"))
+            .map(|(_, v)| *v)
+    });
+    branch_remote
+        .and_then(url_of)
+        .or_else(|| url_of("origin"))
+        .or_else(|| {
+            let mut urls: Vec<(&str, &str)> = pairs
+                .iter()
+                .filter(|(k, _)| k.starts_with("remote.") && k.ends_with(".url"))
+                .copied()
+                .collect();
+            urls.sort();
+            urls.first().map(|(_, v)| v.to_string())
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pick_url;
+
+    #[test]
+    fn url_prefers_branch_remote_then_origin() {
+        let cfg = "remote.origin.url\nO\0remote.up.url\nU\0branch.main.remote\nup\0";
+        assert_eq!(pick_url(cfg, Some("main")), "U");
+        assert_eq!(pick_url(cfg, Some("other")), "O");
+        assert_eq!(pick_url("remote.b.url\nB\0remote.a.url\nA\0", None), "A");
+        assert_eq!(pick_url("", None), "");
+    }
+}

@@ -1,0 +1,58 @@
+//! `gita shell [names] <command…>`: any shell command line across repos,
+//! concurrently (Python gita runs it serially), run by `sh -c`.
+
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+
+use crate::cli::ShellArgs;
+use crate::commands::delegated;
+use crate::commands::super_::{near_name, split_names, typo_message};
+use crate::runner::{Job, Program};
+use crate::settings::Ctx;
+
+/// Words `sh` understands without looking at PATH.
+const SHELL_WORDS: &[&str] = &[
+    ".", ":", "[", "alias", "bg", "break", "case", "cd", "command", "continue", "echo", "eval",
+    "exec", "exit", "export", "false", "fg", "for", "getopts", "hash", "if", "jobs", "kill",
+    "printf", "pwd", "read", "readonly", "return", "set", "shift", "test", "times", "trap", "true",
+    "type", "ulimit", "umask", "unalias", "unset", "until", "wait", "while", "{", "(", "!",
+];
+
+pub fn run(ctx: &Ctx, args: &ShellArgs) -> Result<ExitCode> {
+    let reg = ctx.registry()?;
+    let (names, rest) = split_names(&reg, &args.words, args.quote_mode, "shell");
+    let line = rest.join(" ");
+    let first = line
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    if let Some(near) = near_name(&reg, &first)
+        && !SHELL_WORDS.contains(&first.as_str())
+        && !on_path(&first)
+    {
+        bail!(typo_message(&first, &near, "command on PATH"));
+    }
+    let jobs = reg
+        .select(&names, &ctx.cwd)?
+        .into_iter()
+        .map(|(name, repo)| Job {
+            program: Program::Shell(line.clone()),
+            name,
+            path: repo.path,
+        })
+        .collect();
+    delegated::execute(ctx, jobs, false, &args.run)
+}
+
+fn on_path(word: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt as _;
+    let Some(path) = std::env::var_os("PATH") else {
+        return false;
+    };
+    std::env::split_paths(&path).any(|dir| {
+        std::fs::metadata(dir.join(word))
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    })
+}

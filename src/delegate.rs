@@ -1,0 +1,471 @@
+//! The table of delegated commands (`gita fetch`, `gita st`, …): Python gita's
+//! built-ins merged with the user's `cmds.yml` (or a Python gita `cmds.json`),
+//! turned into real clap subcommands at runtime so help, usage errors and
+//! completion see them.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Context as _, Result, bail};
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use serde::Deserialize;
+
+use crate::runner::Program;
+
+/// One delegated command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delegated {
+    pub name: String,
+    /// The command line, e.g. `git log --oneline -7`.
+    pub cmd: String,
+    pub help: String,
+    /// No names given = every repo (or the context group).
+    pub allow_all: bool,
+    /// Run one repo at a time attached to the terminal.
+    pub interactive: bool,
+    /// Run `cmd` with `sh -c` instead of splitting it into words.
+    pub shell: bool,
+}
+
+impl Delegated {
+    /// What to run in a repo whose registered flags are `flags`. Flags go
+    /// right after `git`; a shell command line cannot take them.
+    pub fn program(&self, flags: &[String]) -> Result<Program> {
+        if self.shell {
+            return Ok(Program::Shell(self.cmd.clone()));
+        }
+        let words = split_words(&self.cmd)
+            .with_context(|| format!("cannot parse the command of `gita {}`", self.name))?;
+        match words.split_first() {
+            None => bail!("`gita {}` has an empty command", self.name),
+            Some((first, rest)) if first == "git" => Ok(Program::Git {
+                flags: flags.to_vec(),
+                args: rest.to_vec(),
+            }),
+            Some(_) => Ok(Program::Exec(words)),
+        }
+    }
+
+    /// The git subcommand this runs (`log` for `git log -1`), if any.
+    pub fn git_subcommand(&self) -> Option<String> {
+        let words = split_words(&self.cmd).ok()?;
+        (words.first()? == "git").then(|| words.get(1).cloned())?
+    }
+}
+
+/// Python gita's `cmds.json`, with the same help and flags.
+const BUILTIN: &[(&str, &str, &str, bool, bool)] = &[
+    // name, cmd, help, allow_all, disable_async
+    ("br", "git branch -vv", "show local branches", false, false),
+    (
+        "clean",
+        "git clean -dfx",
+        "remove all untracked files/folders",
+        false,
+        false,
+    ),
+    ("diff", "git diff", "git show differences", false, false),
+    (
+        "difftool",
+        "git difftool",
+        "show differences using a tool",
+        false,
+        true,
+    ),
+    ("fetch", "git fetch", "fetch remote update", true, false),
+    (
+        "last",
+        "git log -1 HEAD",
+        "show log information of HEAD",
+        false,
+        false,
+    ),
+    (
+        "lo",
+        "git log --oneline -7",
+        "show one-line log for the latest 7 commits",
+        true,
+        false,
+    ),
+    ("log", "git log", "show logs", false, true),
+    (
+        "merge",
+        "git merge @{u}",
+        "merge remote updates",
+        false,
+        false,
+    ),
+    (
+        "mergetool",
+        "git mergetool",
+        "merge updates with a tool",
+        false,
+        true,
+    ),
+    (
+        "patch",
+        "git format-patch HEAD~",
+        "make a patch",
+        false,
+        false,
+    ),
+    ("pull", "git pull", "pull remote updates", true, false),
+    ("push", "git push", "push the local updates", true, false),
+    ("rebase", "git rebase", "rebase from master", false, false),
+    ("reflog", "git reflog", "show ref logs", false, false),
+    (
+        "remote",
+        "git remote -v",
+        "show remote settings",
+        false,
+        false,
+    ),
+    ("reset", "git reset", "reset repo(s)", false, false),
+    (
+        "show",
+        "git show",
+        "show detailed commit information",
+        false,
+        true,
+    ),
+    (
+        "stash",
+        "git stash",
+        "store uncommited changes",
+        false,
+        false,
+    ),
+    (
+        "stat",
+        "git diff --stat",
+        "show edit statistics",
+        true,
+        false,
+    ),
+    ("st", "git status", "show status", true, false),
+    ("tag", "git tag -n", "show tags", false, false),
+];
+
+/// The built-in commands.
+pub fn builtin() -> BTreeMap<String, Delegated> {
+    BUILTIN
+        .iter()
+        .map(|&(name, cmd, help, allow_all, interactive)| {
+            let d = Delegated {
+                name: name.into(),
+                cmd: cmd.into(),
+                help: help.into(),
+                allow_all,
+                interactive,
+                shell: false,
+            };
+            (d.name.clone(), d)
+        })
+        .collect()
+}
+
+/// One entry of `cmds.yml` / `cmds.json`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Spec {
+    cmd: String,
+    #[serde(default)]
+    help: Option<String>,
+    #[serde(default)]
+    allow_all: bool,
+    #[serde(default, alias = "interactive")]
+    disable_async: bool,
+    #[serde(default)]
+    shell: bool,
+}
+
+/// Built-ins merged with the user's commands from `config_dir`: `cmds.yml`,
+/// or Python gita's `cmds.json` when there is no `cmds.yml`. User entries
+/// replace built-ins of the same name. Names in `reserved` (gita's own
+/// subcommands) cannot be overridden; such entries are returned as warnings.
+pub fn load(
+    config_dir: &Path,
+    reserved: &[&str],
+) -> Result<(BTreeMap<String, Delegated>, Vec<String>)> {
+    let mut table = builtin();
+    let mut warnings = Vec::new();
+    for (name, spec) in user_specs(config_dir)? {
+        if reserved.contains(&name.as_str()) {
+            warnings.push(format!(
+                "ignoring custom command `{name}`: it would hide gita's own `{name}` command"
+            ));
+            continue;
+        }
+        if name.is_empty() || name.starts_with('-') || name.chars().any(char::is_whitespace) {
+            warnings.push(format!(
+                "ignoring custom command `{name}`: not a usable command name"
+            ));
+            continue;
+        }
+        let help = spec.help.unwrap_or_else(|| format!("run `{}`", spec.cmd));
+        table.insert(
+            name.clone(),
+            Delegated {
+                name,
+                cmd: spec.cmd,
+                help,
+                allow_all: spec.allow_all,
+                interactive: spec.disable_async,
+                shell: spec.shell,
+            },
+        );
+    }
+    Ok((table, warnings))
+}
+
+fn user_specs(config_dir: &Path) -> Result<BTreeMap<String, Spec>> {
+    let yml = config_dir.join(crate::paths::CMDS);
+    if let Some(text) = crate::store::read_text(&yml)? {
+        return crate::store::parse(&text, &yml);
+    }
+    let json = config_dir.join("cmds.json");
+    match crate::store::read_text(&json)? {
+        Some(text) if !text.trim().is_empty() => serde_json::from_str(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "{}:{}:{}: cannot parse: {e}",
+                json.display(),
+                e.line(),
+                e.column()
+            )
+        }),
+        _ => Ok(BTreeMap::new()),
+    }
+}
+
+/// The table for the command line: built-ins plus the user's commands.
+/// Problems with the user's file are warnings, so a broken `cmds.yml` never
+/// makes gita's own commands unusable.
+pub fn table_for_cli() -> BTreeMap<String, Delegated> {
+    let app = <crate::cli::Cli as clap::CommandFactory>::command();
+    let mut reserved: Vec<&str> = app.get_subcommands().map(|c| c.get_name()).collect();
+    reserved.push("help");
+    let Ok(dir) = crate::paths::config_dir() else {
+        return builtin();
+    };
+    match load(&dir, &reserved) {
+        Ok((table, warnings)) => {
+            for w in warnings {
+                eprintln!("gita: warning: {w}");
+            }
+            table
+        }
+        Err(e) => {
+            eprintln!("gita: warning: {e:#}; custom commands are unavailable");
+            builtin()
+        }
+    }
+}
+
+/// Adds every delegated command to `app` as a subcommand taking repo/group
+/// names plus the runner options of `R`.
+pub fn augment<R: clap::Args>(mut app: Command, table: &BTreeMap<String, Delegated>) -> Command {
+    for d in table.values() {
+        let names = Arg::new(NAMES_ARG)
+            .value_name("REPO|GROUP")
+            .action(ArgAction::Append)
+            .num_args(if d.allow_all { 0.. } else { 1.. })
+            .required(!d.allow_all)
+            .help(if d.allow_all {
+                "Repos or groups (none: the context group, else every repo)"
+            } else {
+                "Repos or groups to run it in"
+            });
+        let about = format!("{} [{}]", d.help, d.cmd);
+        // The runner options first: their struct's doc must not become the about.
+        let sub = R::augment_args(Command::new(d.name.clone()))
+            .about(d.help.clone())
+            .long_about(about)
+            .arg(names);
+        app = app.subcommand(sub);
+    }
+    app
+}
+
+const NAMES_ARG: &str = "names";
+
+/// The repo/group names given to a delegated subcommand.
+pub fn names(matches: &ArgMatches) -> Vec<String> {
+    matches
+        .get_many::<String>(NAMES_ARG)
+        .map(|v| v.cloned().collect())
+        .unwrap_or_default()
+}
+
+/// Splits a command line into words like a POSIX shell would, without
+/// expansions: whitespace separates, quotes group, backslash escapes.
+pub fn split_words(line: &str) -> Result<Vec<String>> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(c) => cur.push(c),
+                        None => bail!("unterminated ' quote in: {line}"),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(c @ ('"' | '\\' | '$' | '`')) => cur.push(c),
+                            Some(c) => {
+                                cur.push('\\');
+                                cur.push(c);
+                            }
+                            None => bail!("unterminated \" quote in: {line}"),
+                        },
+                        Some(c) => cur.push(c),
+                        None => bail!("unterminated \" quote in: {line}"),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                if let Some(c) = chars.next() {
+                    cur.push(c);
+                }
+            }
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            c => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    Ok(words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(clap::Args, Debug)]
+    struct NoOpts {
+        #[arg(long)]
+        json: bool,
+    }
+
+    #[test]
+    fn builtin_table_matches_python_gita() {
+        let t = builtin();
+        assert_eq!(t.len(), 22);
+        let fetch = &t["fetch"];
+        assert!(fetch.allow_all && !fetch.interactive);
+        assert!(t["log"].interactive && !t["log"].allow_all);
+        assert_eq!(t["lo"].cmd, "git log --oneline -7");
+        assert_eq!(t["merge"].git_subcommand().as_deref(), Some("merge"));
+    }
+
+    #[test]
+    fn flags_go_after_git() {
+        let p = builtin()["lo"]
+            .program(&["--git-dir=/b".to_string()])
+            .expect("program");
+        assert_eq!(p.argv(), ["git", "--git-dir=/b", "log", "--oneline", "-7"]);
+    }
+
+    #[test]
+    fn splits_like_a_shell() {
+        assert_eq!(
+            split_words(r#"git log --format='%h %s' -n "1 2" a\ b"#).expect("split"),
+            ["git", "log", "--format=%h %s", "-n", "1 2", "a b"]
+        );
+        assert_eq!(split_words("  ").expect("split"), Vec::<String>::new());
+        assert_eq!(split_words("''").expect("split"), [""]);
+        assert!(split_words("git 'oops").is_err());
+    }
+
+    #[test]
+    fn user_commands_merge_and_override() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("cmds.yml"),
+            "fetch:\n  cmd: git fetch --prune\n  help: fetch and prune\n  allow_all: true\n\
+             wip:\n  cmd: git commit -am wip\n  interactive: true\n\
+             files:\n  cmd: ls | wc -l\n  shell: true\n\
+             ll:\n  cmd: git status\n",
+        )
+        .expect("write");
+        let (t, warnings) = load(dir.path(), &["ll"]).expect("load");
+        assert_eq!(t["fetch"].cmd, "git fetch --prune");
+        assert_eq!(t["fetch"].help, "fetch and prune");
+        assert!(t["wip"].interactive);
+        assert_eq!(
+            t["files"].program(&[]).expect("p"),
+            Program::Shell("ls | wc -l".into())
+        );
+        assert!(!t.contains_key("ll"));
+        assert_eq!(warnings.len(), 1);
+        assert!(t.contains_key("st"), "built-ins stay");
+    }
+
+    #[test]
+    fn reads_python_cmds_json_without_cmds_yml() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("cmds.json"),
+            r#"{"comaster": {"cmd": "checkout master", "help": "checkout master", "disable_async": true}}"#,
+        )
+        .expect("write");
+        let (t, _) = load(dir.path(), &[]).expect("load");
+        assert!(t["comaster"].interactive);
+        assert_eq!(
+            t["comaster"].program(&[]).expect("p"),
+            Program::Exec(vec!["checkout".into(), "master".into()])
+        );
+    }
+
+    #[test]
+    fn bad_cmds_yml_names_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("cmds.yml"), "x:\n  help: no cmd\n").expect("write");
+        let err = load(dir.path(), &[]).expect_err("must fail");
+        assert!(format!("{err:#}").contains("cmds.yml"), "{err:#}");
+    }
+
+    #[test]
+    fn the_full_app_is_consistent() {
+        let app = <crate::cli::Cli as clap::CommandFactory>::command();
+        augment::<crate::cli::RunArgs>(app, &builtin()).debug_assert();
+    }
+
+    #[test]
+    fn subcommands_are_real() {
+        let app = augment::<NoOpts>(Command::new("gita"), &builtin());
+        app.clone().debug_assert();
+        let m = app
+            .clone()
+            .try_get_matches_from(["gita", "fetch", "a", "b", "--json"])
+            .expect("parse");
+        let (name, sub) = m.subcommand().expect("sub");
+        assert_eq!(name, "fetch");
+        assert_eq!(names(sub), ["a", "b"]);
+        assert!(app.clone().try_get_matches_from(["gita", "fetch"]).is_ok());
+        let err = app
+            .try_get_matches_from(["gita", "br"])
+            .expect_err("br needs names");
+        assert_eq!(err.exit_code(), 2);
+    }
+}

@@ -1,0 +1,59 @@
+//! Small synchronous `git` invocations for bookkeeping (freeze, clone):
+//! per-repo flags go right after `git`, stdin is closed, output captured.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// `git <flags>` run in `dir`, stdin closed, never prompting.
+pub fn command(dir: &Path, flags: &[String]) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.args(flags)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .env("GIT_TERMINAL_PROMPT", "0");
+    cmd
+}
+
+/// Trimmed stdout of a successful git command, `None` on any failure.
+pub fn read(dir: &Path, flags: &[String], args: &[&str]) -> Option<String> {
+    let out = command(dir, flags)
+        .args(args)
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// Runs `f` over `items` on up to `threads` worker threads, keeping order.
+pub fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
+    std::thread::scope(|s| {
+        for _ in 0..threads.clamp(1, items.len().max(1)) {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    let r = f(item);
+                    if let Ok(mut guard) = results.lock() {
+                        guard[i] = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .flatten()
+        .collect()
+}

@@ -1,0 +1,217 @@
+//! The workspace manifest written by `gita freeze` and read by `gita clone
+//! -f`: our YAML format (stable key order) and Python gita's freeze CSV
+//! (`url,name,path,type,flags,branch` rows, then `,group,path,r1|r2` rows).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::import::parse_csv;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    #[serde(default)]
+    pub repos: Vec<ManifestRepo>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<ManifestGroup>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestRepo {
+    pub name: String,
+    /// Fetch URL of the branch's remote (else `origin`, else the first
+    /// remote); empty when the repo has no remote.
+    #[serde(default)]
+    pub url: String,
+    pub path: PathBuf,
+    /// Branch checked out, the tag or commit of a detached HEAD; empty if unknown.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub branch: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<String>,
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestGroup {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
+    #[serde(default)]
+    pub repos: Vec<String>,
+}
+
+/// Which format a manifest file is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Yaml,
+    Csv,
+}
+
+impl Manifest {
+    /// Our YAML format.
+    pub fn to_yaml(&self) -> Result<String> {
+        Ok(format!(
+            "# gita workspace manifest: recreate it with `gita clone -f <this file>`\n{}",
+            crate::store::to_text(self)?
+        ))
+    }
+
+    /// Python gita's freeze CSV. Repos without a URL cannot be expressed in
+    /// it (Python gita reads an empty URL as a group row) and are left out;
+    /// the caller reports them.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::new();
+        for r in self.repos.iter().filter(|r| !r.url.is_empty()) {
+            out.push_str(&format!(
+                "{},{},{},{},{},{}\n",
+                r.url,
+                r.name,
+                r.path.display(),
+                r.kind.as_deref().unwrap_or(""),
+                r.flags.join(" "),
+                r.branch
+            ));
+        }
+        for g in &self.groups {
+            let path = g
+                .path
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            out.push_str(&format!(",{},{},{}\n", g.name, path, g.repos.join("|")));
+        }
+        out
+    }
+
+    /// Reads either format, detected from the text: a YAML mapping with a
+    /// `repos` key is ours, anything else is taken as CSV.
+    pub fn parse(text: &str, origin: &Path) -> Result<(Manifest, Format)> {
+        let looks_yaml = serde_norway::from_str::<serde_norway::Value>(text)
+            .ok()
+            .and_then(|v| v.as_mapping().map(|m| m.contains_key("repos")))
+            .unwrap_or(false);
+        if looks_yaml {
+            let m: Manifest = crate::store::parse(text, origin)?;
+            m.validate(origin)?;
+            return Ok((m, Format::Yaml));
+        }
+        let m = Manifest::from_csv(text, origin)?;
+        m.validate(origin)?;
+        Ok((m, Format::Csv))
+    }
+
+    fn from_csv(text: &str, origin: &Path) -> Result<Manifest> {
+        let mut m = Manifest::default();
+        for (i, row) in parse_csv(text, b',').into_iter().enumerate() {
+            let field = |k: usize| row.get(k).map(String::as_str).unwrap_or("").trim();
+            if row.len() < 3 {
+                bail!(
+                    "{}:{}: not a gita manifest row (expected url,name,path,type,flags,branch): {:?}",
+                    origin.display(),
+                    i + 1,
+                    row.join(",")
+                );
+            }
+            if field(0).is_empty() {
+                m.groups.push(ManifestGroup {
+                    name: field(1).to_string(),
+                    path: Some(PathBuf::from(field(2))).filter(|p| !p.as_os_str().is_empty()),
+                    repos: field(3)
+                        .split('|')
+                        .filter(|r| !r.is_empty())
+                        .map(String::from)
+                        .collect(),
+                });
+            } else {
+                m.repos.push(ManifestRepo {
+                    url: field(0).to_string(),
+                    name: field(1).to_string(),
+                    path: PathBuf::from(field(2)),
+                    kind: Some(field(3).to_string()).filter(|t| !t.is_empty()),
+                    flags: field(4).split_whitespace().map(String::from).collect(),
+                    branch: field(5).to_string(),
+                });
+            }
+        }
+        Ok(m)
+    }
+
+    fn validate(&self, origin: &Path) -> Result<()> {
+        let mut seen = std::collections::BTreeSet::new();
+        for r in &self.repos {
+            crate::registry::validate_name(&r.name, "repo")
+                .map_err(|e| anyhow::anyhow!("{}: {e:#}", origin.display()))?;
+            if !seen.insert(r.name.as_str()) {
+                bail!("{}: repo '{}' is listed twice", origin.display(), r.name);
+            }
+            if r.path.as_os_str().is_empty() {
+                bail!("{}: repo '{}' has no path", origin.display(), r.name);
+            }
+        }
+        for g in &self.groups {
+            crate::registry::validate_name(&g.name, "group")
+                .map_err(|e| anyhow::anyhow!("{}: {e:#}", origin.display()))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Manifest {
+        Manifest {
+            repos: vec![ManifestRepo {
+                name: "api".into(),
+                url: "file:///r/api.git".into(),
+                path: "/w/api".into(),
+                branch: "main".into(),
+                flags: vec!["-c".into(), "a=b".into()],
+                kind: None,
+            }],
+            groups: vec![ManifestGroup {
+                name: "g".into(),
+                path: Some("/w".into()),
+                repos: vec!["api".into()],
+            }],
+        }
+    }
+
+    #[test]
+    fn yaml_round_trip() {
+        let m = sample();
+        let text = m.to_yaml().expect("yaml");
+        let (back, format) = Manifest::parse(&text, Path::new("m.yml")).expect("parse");
+        assert_eq!(format, Format::Yaml);
+        assert_eq!(back, m);
+    }
+
+    #[test]
+    fn csv_round_trip() {
+        let m = sample();
+        let text = m.to_csv();
+        assert_eq!(
+            text,
+            "file:///r/api.git,api,/w/api,,-c a=b,main\n,g,/w,api\n"
+        );
+        let (back, format) = Manifest::parse(&text, Path::new("m.csv")).expect("parse");
+        assert_eq!(format, Format::Csv);
+        assert_eq!(back, m);
+    }
+
+    #[test]
+    fn csv_garbage_is_an_error() {
+        let err = Manifest::parse("hello world\n", Path::new("x")).expect_err("bad");
+        assert!(
+            err.to_string().contains("x:1: not a gita manifest row"),
+            "{err}"
+        );
+    }
+}

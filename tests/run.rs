@@ -1,0 +1,663 @@
+//! Commands across repos through the real binary: delegated commands, super
+//! and shell; whole per-repo output, no hangs on prompts, Ctrl-C, timeouts,
+//! exit codes, JSON, retries after dropped connections and per-repo flags.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{Run, TestEnv};
+
+/// `n` repos named r0..r{n-1}, registered.
+fn repos(env: &TestEnv, n: usize) -> Vec<PathBuf> {
+    let dirs: Vec<PathBuf> = (0..n).map(|i| env.repo(&format!("r{i}"))).collect();
+    let mut args = vec!["add".to_string()];
+    args.extend(dirs.iter().map(|d| d.display().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    env.gita(&args).ok();
+    dirs
+}
+
+/// Runs `cmd` (stdout/stderr piped) and fails the test instead of hanging
+/// when it takes longer than `limit`.
+fn run_within(mut cmd: Command, limit: Duration) -> Run {
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn gita");
+    wait_within(child, limit)
+}
+
+fn wait_within(mut child: Child, limit: Duration) -> Run {
+    let out = child.stdout.take();
+    let mut err = child.stderr.take().expect("stderr");
+    let out_t = thread::spawn(move || {
+        let mut s = String::new();
+        if let Some(mut out) = out {
+            let _ = out.read_to_string(&mut s);
+        }
+        s
+    });
+    let err_t = thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("gita did not finish within {limit:?}: it hangs");
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: out_t.join().expect("stdout thread"),
+        stderr: err_t.join().expect("stderr thread"),
+    }
+}
+
+/// Lines of output grouped by their `name: ` prefix, in order.
+fn by_repo(stdout: &str) -> Vec<(String, String)> {
+    stdout
+        .lines()
+        .map(|l| {
+            let (name, rest) = l
+                .split_once(": ")
+                .unwrap_or_else(|| panic!("unprefixed line {l:?}"));
+            (name.to_string(), rest.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn each_repos_output_is_one_contiguous_block() {
+    let env = TestEnv::new();
+    repos(&env, 8);
+    let script =
+        "for i in 1 2 3 4 5; do echo \"line $i of $(basename \"$PWD\")\"; sleep 0.03; done";
+    let run = env.gita(&["shell", "-q", script]).ok();
+    let lines = by_repo(&run.stdout);
+    assert_eq!(lines.len(), 40, "{run:#?}");
+    // Each repo's five lines are adjacent and in order.
+    let mut seen = Vec::new();
+    for block in lines.chunks(5) {
+        let name = &block[0].0;
+        assert!(
+            !seen.contains(name),
+            "{name} appears in two blocks:\n{}",
+            run.stdout
+        );
+        seen.push(name.clone());
+        for (i, (n, text)) in block.iter().enumerate() {
+            assert_eq!(n, name, "interleaved output:\n{}", run.stdout);
+            assert_eq!(text, &format!("line {} of {name}", i + 1));
+        }
+    }
+    assert_eq!(seen.len(), 8);
+    assert!(run.stderr.contains("gita: 8 ok"), "{run:#?}");
+}
+
+#[test]
+fn reading_the_terminal_or_stdin_fails_fast_instead_of_hanging() {
+    let env = TestEnv::new();
+    repos(&env, 4);
+    let mut cmd = env.cmd();
+    cmd.args(["shell", "-q", "cat /dev/tty"]);
+    let run = run_within(cmd, Duration::from_secs(60)).code(1);
+    assert!(run.stderr.contains("4 failed"), "{run:#?}");
+    assert!(run.stderr.contains("need a terminal"), "{run:#?}");
+
+    // Waiting on stdin gets end-of-file at once.
+    let mut cmd = env.cmd();
+    cmd.args(["shell", "-q", "read answer; echo \"got [$answer]\""]);
+    let run = run_within(cmd, Duration::from_secs(60));
+    assert!(run.stdout.contains("r0: got []"), "{run:#?}");
+
+    // A credential prompt from git itself cannot open either.
+    let mut cmd = env.cmd();
+    cmd.args([
+        "shell",
+        "-q",
+        "printf 'protocol=https\\nhost=example.invalid\\n\\n' | git credential fill",
+    ]);
+    let run = run_within(cmd, Duration::from_secs(60)).code(1);
+    assert!(run.stderr.contains("terminal prompts disabled"), "{run:#?}");
+}
+
+/// Pids of processes whose command line contains `marker`.
+#[cfg(target_os = "linux")]
+fn processes_with(marker: &str) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir("/proc").expect("/proc").flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(cmdline) = fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        if cmdline.contains(marker) && !cmdline.contains("gita") {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+#[test]
+#[cfg(target_os = "linux")] // finds leftover processes through /proc
+fn ctrl_c_kills_every_child_and_exits_130() {
+    let env = TestEnv::new();
+    repos(&env, 10);
+    // A duration no other test uses, to find our sleeps in /proc.
+    let marker = "sleep 30.4321";
+    let child = env
+        .cmd()
+        .args(["shell", "-q", &format!("{marker}; echo done")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn gita");
+    let start = Instant::now();
+    while processes_with(marker).len() < 10 {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "sleeps never started"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+    let pid = i32::try_from(child.id()).expect("pid");
+    // SAFETY: sends SIGINT to the gita process this test started.
+    unsafe {
+        libc::kill(pid, libc::SIGINT);
+    }
+    let signalled = Instant::now();
+    let run = wait_within(child, Duration::from_secs(20));
+    assert_eq!(run.code, 130, "{run:#?}");
+    assert!(signalled.elapsed() < Duration::from_secs(5), "slow to stop");
+    assert!(!run.stdout.contains("done"), "{run:#?}");
+    assert_eq!(
+        processes_with(marker),
+        Vec::<u32>::new(),
+        "sleep processes were left behind"
+    );
+}
+
+#[test]
+fn timeout_kills_a_slow_repo_and_reports_it() {
+    let env = TestEnv::new();
+    repos(&env, 3);
+    let script = "if [ \"$(basename \"$PWD\")\" = r1 ]; then sleep 20; fi; echo finished";
+    let start = Instant::now();
+    let mut cmd = env.cmd();
+    cmd.args(["shell", "--timeout", "1", "-q", script]);
+    let run = run_within(cmd, Duration::from_secs(60)).code(1);
+    assert!(start.elapsed() < Duration::from_secs(10), "{run:#?}");
+    assert!(
+        run.stdout.contains("r0: finished") && run.stdout.contains("r2: finished"),
+        "{run:#?}"
+    );
+    assert!(!run.stdout.contains("r1: finished"), "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("r1: gita: timed out after 1.0s, killed"),
+        "{run:#?}"
+    );
+    assert!(run.stderr.contains("2 ok, 1 failed (r1)"), "{run:#?}");
+}
+
+#[test]
+fn one_failing_repo_sets_the_exit_code_and_the_summary() {
+    let env = TestEnv::new();
+    repos(&env, 3);
+    let script = "echo checking; test \"$(basename \"$PWD\")\" != r2";
+    let run = env.gita(&["shell", "-q", script]).code(1);
+    assert_eq!(by_repo(&run.stdout).len(), 3);
+    let summary = run.stderr.lines().last().unwrap_or_default();
+    assert!(
+        summary.starts_with("gita: 2 ok, 1 failed (r2) in "),
+        "{run:#?}"
+    );
+    env.gita(&["shell", "true"]).ok();
+}
+
+#[test]
+fn json_gives_one_parseable_object_per_repo() {
+    let env = TestEnv::new();
+    let dirs = repos(&env, 3);
+    let script = "echo out; echo err >&2; test \"$(basename \"$PWD\")\" != r1";
+    let run = env.gita(&["shell", "--json", "-q", script]).code(1);
+    let mut objects = BTreeMap::new();
+    for line in run.stdout.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("each line is JSON");
+        objects.insert(v["name"].as_str().expect("name").to_string(), v);
+    }
+    assert_eq!(objects.len(), 3, "{run:#?}");
+    let r1 = &objects["r1"];
+    assert_eq!(r1["exit_code"], 1);
+    assert_eq!(r1["status"], "failed");
+    assert_eq!(r1["path"], dirs[1].display().to_string());
+    assert_eq!(r1["stdout"], "out\n");
+    assert_eq!(r1["stderr"], "err\n");
+    assert!(r1["duration_secs"].as_f64().is_some());
+    assert_eq!(objects["r0"]["exit_code"], 0);
+    // One target with --json is captured too.
+    let run = env.gita(&["shell", "--json", "r0", "echo", "hi"]).ok();
+    let v: serde_json::Value = serde_json::from_str(run.stdout.trim()).expect("JSON");
+    assert_eq!(v["stdout"], "hi\n");
+}
+
+/// A `git upload-pack` wrapper that fails the first `fails` times like sshd
+/// does under MaxStartups, then serves normally.
+fn flaky_uploadpack(dir: &Path, fails: u32) -> PathBuf {
+    let script = dir.join("flaky-upload-pack");
+    let count = dir.join("attempts");
+    fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nn=$(cat '{c}' 2>/dev/null || echo 0)\necho $((n + 1)) > '{c}'\n\
+             if [ \"$n\" -lt {fails} ]; then\n  \
+             echo 'kex_exchange_identification: read: Connection reset by peer' >&2\n  \
+             echo 'Connection reset by 127.0.0.1 port 22' >&2\n  exit 255\nfi\n\
+             exec git upload-pack \"$@\"\n",
+            c = count.display()
+        ),
+    )
+    .expect("write wrapper");
+    let mut perm = fs::metadata(&script).expect("stat").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+    fs::set_permissions(&script, perm).expect("chmod");
+    script
+}
+
+#[test]
+fn fetch_retries_after_a_dropped_connection() {
+    let env = TestEnv::new();
+    let (a, bare_a) = env.repo_with_remote("a");
+    let (b, _) = env.repo_with_remote("b");
+    env.gita(&["add", "a", "b"]).ok();
+    // A new commit on a's remote, pushed from another clone.
+    let other = env.root.join("other");
+    env.git(
+        &env.root,
+        &[
+            "clone",
+            "-q",
+            &format!("file://{}", bare_a.display()),
+            "other",
+        ],
+    );
+    env.commit(&other, "new.txt", "new\n", "remote work");
+    env.git(&other, &["push", "-q", "origin", "main"]);
+    let remote_head = env.git(&other, &["rev-parse", "HEAD"]);
+
+    let wrappers = env.root.join("wrappers");
+    fs::create_dir_all(&wrappers).expect("mkdir");
+    // The wrapper comes in through the repo's flags, so a retry only reaches
+    // it (and bumps the count) if the flags are applied on retries too.
+    let flaky = flaky_uploadpack(&wrappers, 1);
+    let flag = format!("remote.origin.uploadpack={}", flaky.display());
+    env.gita(&["flags", "set", "a", "-c", &flag]).ok();
+
+    let mut cmd = env.cmd();
+    cmd.args(["fetch"]);
+    let run = run_within(cmd, Duration::from_secs(60)).ok();
+    assert!(
+        run.stderr
+            .contains("a: gita: the server dropped the connection; retrying"),
+        "{run:#?}"
+    );
+    assert_eq!(env.git(&a, &["rev-parse", "origin/main"]), remote_head);
+    assert_eq!(
+        fs::read_to_string(wrappers.join("attempts"))
+            .expect("count")
+            .trim(),
+        "2"
+    );
+    assert!(run.stderr.contains("gita: 2 ok"), "{run:#?}");
+    let _ = b;
+
+    // A remote that keeps dropping gives up after the retries, failed.
+    fs::remove_file(wrappers.join("attempts")).expect("reset");
+    let flaky = flaky_uploadpack(&wrappers, 100);
+    let flag = format!("remote.origin.uploadpack={}", flaky.display());
+    env.gita(&["flags", "set", "a", "-c", &flag]).ok();
+    let mut cmd = env.cmd();
+    cmd.args(["fetch"]);
+    let run = run_within(cmd, Duration::from_secs(60)).code(1);
+    assert_eq!(
+        fs::read_to_string(wrappers.join("attempts"))
+            .expect("count")
+            .trim(),
+        "4"
+    );
+    assert!(run.stderr.contains("1 ok, 1 failed (a)"), "{run:#?}");
+}
+
+#[test]
+fn flags_go_right_after_git_for_every_target() {
+    let env = TestEnv::new();
+    // A bare repo used through --git-dir/--work-tree, as dotfiles setups do.
+    let bare = env.bare("dots");
+    let seed = env.repo("seed");
+    env.git(
+        &seed,
+        &["push", "-q", &format!("file://{}", bare.display()), "main"],
+    );
+    let tree = env.work.join("dots-tree");
+    fs::create_dir_all(&tree).expect("mkdir");
+    fs::write(tree.join("README.md"), "hello\n").expect("write");
+    let plain = env.repo("plain");
+    env.gita(&["add", "plain"]).ok();
+    env.gita(&["add", "-b", &bare.display().to_string()]).ok();
+    let names = env.gita(&["ls"]).ok().stdout;
+    let dots = names
+        .split_whitespace()
+        .find(|n| *n != "plain")
+        .expect("bare repo name")
+        .to_string();
+    let git_dir = format!("--git-dir={}", bare.display());
+    let work_tree = format!("--work-tree={}", tree.display());
+    env.gita(&["flags", "set", &dots, &git_dir, &work_tree])
+        .ok();
+    env.git(&tree, &[&git_dir, &work_tree, "reset", "-q"]);
+
+    // Concurrent: the flagged repo sees its git dir and work tree.
+    let run = env
+        .gita(&[
+            "super",
+            "rev-parse",
+            "--absolute-git-dir",
+            "--show-toplevel",
+        ])
+        .ok();
+    assert!(
+        run.stdout.contains(&format!(
+            "{dots}: {}\n{dots}: {}\n",
+            bare.display(),
+            tree.display()
+        )),
+        "{run:#?}"
+    );
+    assert!(
+        run.stdout
+            .contains(&format!("plain: {}/.git\n", plain.display())),
+        "{run:#?}"
+    );
+    // A delegated command gets them too: a clean work tree on `main`.
+    let run = env.gita(&["st"]).ok();
+    assert!(
+        run.stdout.contains(&format!("{dots}: On branch main")),
+        "{run:#?}"
+    );
+    assert!(
+        run.stdout.contains(&format!("{dots}: nothing to commit")),
+        "{run:#?}"
+    );
+    // Attached single target: the path first, then the command's output.
+    let run = env
+        .gita(&["super", &dots, "rev-parse", "--show-toplevel"])
+        .ok();
+    assert_eq!(
+        run.stdout,
+        format!("{}\n{}\n", bare.display(), tree.display())
+    );
+}
+
+#[test]
+fn delegated_commands_are_real_subcommands() {
+    let env = TestEnv::new();
+    repos(&env, 2);
+    let help = env.gita(&["--help"]).ok().stdout;
+    assert!(help.contains("fetch      fetch remote update"), "{help}");
+    assert!(help.contains("st         show status"), "{help}");
+    let bare = env.gita(&[]).ok().stdout;
+    assert!(bare.contains("fetch      fetch remote update"), "{bare}");
+    // Not allow_all: names are required, a usage error otherwise.
+    let run = env.gita(&["br"]).code(2);
+    assert!(run.stderr.contains("<REPO|GROUP>"), "{run:#?}");
+    let run = env.gita(&["br", "r0", "r1"]).ok();
+    assert!(run.stdout.contains("r0: * main"), "{run:#?}");
+    // Unknown names run nothing and suggest.
+    env.gita(&["br", "r9"]).err("did you mean");
+    // allow_all: no names = every repo.
+    let run = env.gita(&["lo"]).ok();
+    assert!(
+        run.stdout.contains("r0: ") && run.stdout.contains("r1: "),
+        "{run:#?}"
+    );
+}
+
+#[test]
+fn custom_commands_from_cmds_yml() {
+    let env = TestEnv::new();
+    repos(&env, 2);
+    fs::create_dir_all(env.config_dir()).expect("mkdir");
+    fs::write(
+        env.config_dir().join("cmds.yml"),
+        "hello:\n  cmd: echo hello from\n  help: say hello\n  allow_all: true\n\
+         count:\n  cmd: git log --oneline | wc -l\n  shell: true\n  allow_all: true\n\
+         st:\n  cmd: git status -s -b\n  help: short status\n  allow_all: true\n\
+         here:\n  cmd: pwd\n  interactive: true\n  allow_all: true\n",
+    )
+    .expect("write cmds.yml");
+    let help = env.gita(&["--help"]).ok().stdout;
+    assert!(help.contains("hello      say hello"), "{help}");
+    assert!(help.contains("st         short status"), "{help}");
+    let run = env.gita(&["hello"]).ok();
+    assert!(run.stdout.contains("r0: hello from\n"), "{run:#?}");
+    let run = env.gita(&["count"]).ok();
+    assert!(run.stdout.contains("r1: 1\n"), "{run:#?}");
+    let run = env.gita(&["st"]).ok();
+    assert!(run.stdout.contains("r0: ## main"), "{run:#?}");
+    // Interactive: one repo at a time, attached, path first, unprefixed.
+    let run = env.gita(&["here"]).ok();
+    let (r0, r1) = (env.work.join("r0"), env.work.join("r1"));
+    assert_eq!(
+        run.stdout,
+        format!("{0}\n{0}\n{1}\n{1}\n", r0.display(), r1.display())
+    );
+    assert!(run.stderr.contains("gita: 2 ok"), "{run:#?}");
+
+    // A Python gita cmds.json is read when there is no cmds.yml.
+    fs::remove_file(env.config_dir().join("cmds.yml")).expect("rm");
+    fs::write(
+        env.config_dir().join("cmds.json"),
+        r#"{"head": {"cmd": "git rev-parse --abbrev-ref HEAD", "help": "branch name", "allow_all": true}}"#,
+    )
+    .expect("write cmds.json");
+    let run = env.gita(&["head"]).ok();
+    assert!(run.stdout.contains("r0: main\n"), "{run:#?}");
+
+    // A broken cmds.yml warns but leaves gita usable.
+    fs::write(env.config_dir().join("cmds.yml"), "x: [unclosed\n").expect("write");
+    let run = env.gita(&["ls"]).ok();
+    assert!(run.stderr.contains("cmds.yml"), "{run:#?}");
+}
+
+#[test]
+fn a_typo_in_a_name_runs_nothing() {
+    let env = TestEnv::new();
+    let dirs = repos(&env, 3);
+    env.gita(&["group", "add", "r0", "r1", "-n", "backend"])
+        .ok();
+    let run = env
+        .gita(&["shell", "r0", "backnd", "touch", "oops"])
+        .err("did you mean 'backend'");
+    assert!(run.stderr.contains("nothing was run"), "{run:#?}");
+    assert!(dirs.iter().all(|d| !d.join("oops").exists()));
+    env.gita(&["super", "r0", "backnd", "status"])
+        .err("did you mean 'backend'");
+    // A real command close to a name still runs (`rm` is one edit from `r0`).
+    fs::write(dirs[0].join("scratch"), "x").expect("write");
+    fs::write(dirs[1].join("scratch"), "x").expect("write");
+    let run = env.gita(&["shell", "backend", "rm", "scratch"]).ok();
+    assert!(run.stderr.contains("gita: 2 ok"), "{run:#?}");
+    assert!(!dirs[0].join("scratch").exists() && !dirs[1].join("scratch").exists());
+    env.gita(&["super", "backend", "rm", "-q", "--cached", "README.md"])
+        .ok();
+    // Quote mode: exactly one command word after the names.
+    let run = env.gita(&["shell", "-q", "r0", "echo", "x"]).code(2);
+    assert!(run.stderr.contains("quote mode"), "{run:#?}");
+    assert!(run.stderr.contains("Usage: gita shell"), "{run:#?}");
+    // Names but no command: a usage error too.
+    let run = env.gita(&["super", "r0", "r1"]).code(2);
+    assert!(run.stderr.contains("missing the command"), "{run:#?}");
+}
+
+#[test]
+fn one_target_runs_attached_and_prints_the_path_first() {
+    let env = TestEnv::new();
+    let dirs = repos(&env, 2);
+    let run = env.gita(&["shell", "r1", "echo", "plain"]).ok();
+    assert_eq!(run.stdout, format!("{}\nplain\n", dirs[1].display()));
+    // Exit status of a failing single target.
+    env.gita(&["shell", "r1", "exit", "3"]).code(1);
+}
+
+#[test]
+fn closed_stdout_ends_quietly() {
+    let env = TestEnv::new();
+    repos(&env, 6);
+    let mut child = env
+        .cmd()
+        .args(["shell", "-q", "seq 1 20000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 16];
+    out.read_exact(&mut first).expect("some output");
+    drop(out);
+    let run = wait_within(child, Duration::from_secs(60));
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(!run.stderr.contains("error"), "{run:#?}");
+}
+
+#[test]
+fn repos_that_need_a_terminal_are_rerun_attached_one_at_a_time() {
+    // `script` gives gita a pseudo-terminal; the lines piped into it are what
+    // the "user types" at the prompts.
+    let pty_works = Command::new("script")
+        .args(["-qec", "true", "/dev/null"])
+        .stdin(Stdio::null())
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !pty_works {
+        eprintln!("skipped: util-linux `script` or a pseudo-terminal is not available");
+        return;
+    }
+    let env = TestEnv::new();
+    repos(&env, 3);
+    let gita = env!("CARGO_BIN_EXE_gita");
+    let inner = format!("{gita} shell -q 'read x </dev/tty && echo \"got $x\"'");
+    let mut cmd = Command::new("script");
+    env.hermetic(&mut cmd);
+    cmd.current_dir(&env.work)
+        .args(["-qec", &inner, "/dev/null"])
+        .stdin(Stdio::piped());
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn script");
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(b"one\ntwo\nthree\n").expect("type answers");
+    }
+    let run = wait_within(child, Duration::from_secs(60));
+    let out = run.stdout.replace('\r', "");
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(out.contains("3 repos need a terminal"), "{out}");
+    // Re-run in name order, each attached (path first, unprefixed output).
+    let expected = format!(
+        "{}\ngot one\n{}\ngot two\n{}\ngot three\n",
+        env.work.join("r0").display(),
+        env.work.join("r1").display(),
+        env.work.join("r2").display()
+    );
+    assert!(out.contains(&expected), "{out}");
+    assert!(out.contains("gita: 3 ok"), "{out}");
+}
+
+#[test]
+fn a_missing_repo_folder_fails_that_repo_only() {
+    let env = TestEnv::new();
+    let dirs = repos(&env, 3);
+    fs::remove_dir_all(&dirs[1]).expect("rm repo");
+    let run = env.gita(&["st"]).code(1);
+    assert!(run.stdout.contains("r0: On branch main"), "{run:#?}");
+    assert!(run.stdout.contains("r2: On branch main"), "{run:#?}");
+    assert!(
+        run.stderr.contains(&format!(
+            "r1: gita: the repo folder {} does not exist",
+            dirs[1].display()
+        )),
+        "{run:#?}"
+    );
+    assert!(run.stderr.contains("2 ok, 1 failed (r1)"), "{run:#?}");
+}
+
+#[test]
+fn the_jobs_limit_comes_from_the_flag_or_settings() {
+    let env = TestEnv::new();
+    repos(&env, 3);
+    let log = env.root.join("log");
+    let script = format!(
+        "echo start >> '{0}'; sleep 0.5; echo end >> '{0}'",
+        log.display()
+    );
+    let max_running = || {
+        let text = fs::read_to_string(&log).expect("log");
+        fs::remove_file(&log).expect("reset log");
+        let (mut now, mut max) = (0, 0);
+        for line in text.lines() {
+            now += if line == "start" { 1 } else { -1 };
+            max = max.max(now);
+        }
+        max
+    };
+    env.gita(&["shell", "-q", &script]).ok();
+    assert_eq!(max_running(), 3, "default: all three at once");
+    fs::write(env.config_dir().join("settings.yml"), "jobs: 1\n").expect("settings");
+    env.gita(&["shell", "-q", &script]).ok();
+    assert_eq!(max_running(), 1, "jobs: 1 in settings.yml");
+    env.gita(&["shell", "-j", "2", "-q", &script]).ok();
+    assert_eq!(max_running(), 2, "-j overrides the setting");
+    env.gita(&["shell", "-j", "0", "-q", "true"]).code(2);
+}
+
+#[test]
+fn a_background_process_holding_the_output_open_does_not_stall_the_run() {
+    // Like an ssh ControlPersist master started by a fetch: it outlives the
+    // command and keeps its stdout/stderr open.
+    let env = TestEnv::new();
+    repos(&env, 2);
+    let start = Instant::now();
+    let mut cmd = env.cmd();
+    cmd.args(["shell", "-q", "sleep 4 & echo started"]);
+    let run = run_within(cmd, Duration::from_secs(60)).ok();
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(
+        run.stdout.contains("r0: started") && run.stdout.contains("r1: started"),
+        "{run:#?}"
+    );
+}

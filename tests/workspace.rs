@@ -1,0 +1,347 @@
+//! `gita freeze` and `gita clone` through the real binary with local bare
+//! remotes (`file://` urls): manifests in both formats, round trips, re-runs,
+//! partial states, bad urls and dry runs.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::TestEnv;
+
+/// Two repos with remotes (one on a pushed `feature` branch), one without a
+/// remote, a group, all registered.
+fn workspace(env: &TestEnv) -> (PathBuf, PathBuf, PathBuf) {
+    let (api, _) = env.repo_with_remote("src/api");
+    let (web, _) = env.repo_with_remote("src/web");
+    env.git(&web, &["checkout", "-q", "-b", "feature"]);
+    env.commit(&web, "f.txt", "feature\n", "feature work");
+    env.git(&web, &["push", "-q", "-u", "origin", "feature"]);
+    let local = env.repo("src/local");
+    env.gita(&["add", "-r", "src"]).ok();
+    env.gita(&["group", "add", "api", "web", "-n", "net", "-p", "src"])
+        .ok();
+    (api, web, local)
+}
+
+fn url(env: &TestEnv, name: &str) -> String {
+    format!(
+        "file://{}",
+        env.root
+            .join("remotes")
+            .join(format!("{name}.git"))
+            .display()
+    )
+}
+
+#[test]
+fn freeze_yaml_lists_every_repo_and_group() {
+    let env = TestEnv::new();
+    let (api, web, local) = workspace(&env);
+    let run = env.gita(&["freeze"]).ok();
+    let expected = format!(
+        "# gita workspace manifest: recreate it with `gita clone -f <this file>`
+repos:
+- name: api
+  url: {}
+  path: {}
+  branch: main
+- name: local
+  url: ''
+  path: {}
+  branch: main
+- name: web
+  url: {}
+  path: {}
+  branch: feature
+groups:
+- name: net
+  path: {}
+  repos:
+  - api
+  - web
+",
+        url(&env, "src_api"),
+        api.display(),
+        local.display(),
+        url(&env, "src_web"),
+        web.display(),
+        env.work.join("src").display()
+    );
+    assert_eq!(run.stdout, expected);
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn freeze_csv_is_python_gitas_format() {
+    let env = TestEnv::new();
+    let (api, web, _) = workspace(&env);
+    env.gita(&["flags", "set", "api", "-c", "core.quotepath=off"])
+        .ok();
+    let run = env.gita(&["freeze", "--format", "csv"]).ok();
+    assert_eq!(
+        run.stdout,
+        format!(
+            "{},api,{},,-c core.quotepath=off,main\n{},web,{},,,feature\n,net,{},api|web\n",
+            url(&env, "src_api"),
+            api.display(),
+            url(&env, "src_web"),
+            web.display(),
+            env.work.join("src").display()
+        )
+    );
+    assert!(
+        run.stderr.contains("not in the CSV (no remote url") && run.stderr.contains("local"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn freeze_respects_group_and_context() {
+    let env = TestEnv::new();
+    workspace(&env);
+    let by_group = env.gita(&["freeze", "-g", "net"]).ok().stdout;
+    assert!(by_group.contains("name: api") && by_group.contains("name: web"));
+    assert!(!by_group.contains("name: local"), "{by_group}");
+    env.gita(&["context", "net"]).ok();
+    assert_eq!(env.gita(&["freeze"]).ok().stdout, by_group);
+    env.gita(&["freeze", "-g", "nett"])
+        .err("unknown group 'nett'; did you mean 'net'?");
+}
+
+/// Freezes, then forgets the registry (a new machine): returns the manifest path.
+fn freeze_to_file(env: &TestEnv, format: &str) -> PathBuf {
+    let text = env.gita(&["freeze", "--format", format]).ok().stdout;
+    let file = env.root.join(format!("manifest.{format}"));
+    fs::write(&file, text).expect("write manifest");
+    env.gita(&["clear"]).ok();
+    file
+}
+
+fn branch_of(env: &TestEnv, dir: &Path) -> String {
+    env.git(dir, &["symbolic-ref", "--short", "HEAD"])
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn clone_from_yaml_into_an_empty_folder() {
+    let env = TestEnv::new();
+    workspace(&env);
+    let file = freeze_to_file(&env, "yaml");
+    let dest = env.root.join("newbox");
+    let run = env
+        .gita(&[
+            "clone",
+            "-f",
+            file.to_str().expect("utf8"),
+            "-C",
+            "../newbox",
+        ])
+        .code(1);
+    // The repo without a remote cannot be cloned: reported, the rest done.
+    assert!(run.stderr.contains("local: no url recorded"), "{run:?}");
+    assert_eq!(env.gita(&["ls"]).ok().stdout, "api web\n");
+    assert_eq!(
+        env.gita(&["ls", "web"]).ok().stdout.trim(),
+        dest.join("web").display().to_string()
+    );
+    assert_eq!(branch_of(&env, &dest.join("web")), "feature");
+    assert_eq!(branch_of(&env, &dest.join("api")), "main");
+    assert_eq!(env.gita(&["group", "ll", "net"]).ok().stdout, "api web\n");
+    // No temp folders are left behind.
+    let mut entries: Vec<String> = fs::read_dir(&dest)
+        .expect("read")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    entries.sort();
+    assert_eq!(entries, ["api", "web"]);
+}
+
+#[test]
+fn clone_preserving_paths_and_rerun_changes_nothing() {
+    let env = TestEnv::new();
+    let (api, web, local) = workspace(&env);
+    let file = freeze_to_file(&env, "yaml");
+    // A new machine: the work trees are gone (the remotes stay).
+    fs::remove_dir_all(&api).expect("rm");
+    fs::remove_dir_all(&web).expect("rm");
+    let run = env
+        .gita(&["clone", "-f", "-p", file.to_str().expect("utf8")])
+        .ok();
+    assert!(run.stderr.contains("3 of 3 repo(s) in place"), "{run:?}");
+    assert_eq!(env.gita(&["ls"]).ok().stdout, "api local web\n");
+    assert_eq!(branch_of(&env, &web), "feature");
+    assert!(local.join(".git").is_dir());
+    // Running it again clones nothing and changes nothing.
+    let before = env.registry();
+    let head = env.git(&web, &["rev-parse", "HEAD"]);
+    let again = env
+        .gita(&["clone", "-f", "-p", file.to_str().expect("utf8")])
+        .ok();
+    assert_eq!(again.stdout, "", "{again:?}");
+    assert_eq!(env.registry(), before);
+    assert_eq!(env.git(&web, &["rev-parse", "HEAD"]), head);
+}
+
+#[test]
+fn csv_round_trip_clones_the_same_workspace() {
+    let env = TestEnv::new();
+    workspace(&env);
+    let file = freeze_to_file(&env, "csv");
+    env.gita(&[
+        "clone",
+        "-f",
+        file.to_str().expect("utf8"),
+        "-C",
+        "../csvbox",
+    ])
+    .ok();
+    assert_eq!(env.gita(&["ls"]).ok().stdout, "api web\n");
+    assert_eq!(branch_of(&env, &env.root.join("csvbox/web")), "feature");
+    assert_eq!(env.gita(&["group", "ll", "net"]).ok().stdout, "api web\n");
+}
+
+#[test]
+fn python_gita_manifest_clones() {
+    let env = TestEnv::new();
+    let (_, alpha_remote) = env.repo_with_remote("alpha");
+    let (beta, _) = env.repo_with_remote("beta");
+    env.git(&beta, &["checkout", "-q", "-b", "feature"]);
+    env.git(&beta, &["push", "-q", "origin", "feature"]);
+    let remotes = alpha_remote.parent().expect("remotes dir");
+    let text =
+        include_str!("data/python-freeze.csv").replace("@REMOTES@", &remotes.display().to_string());
+    let file = env.root.join("py.csv");
+    fs::write(&file, text).expect("write");
+    env.gita(&["clone", "-f", file.to_str().expect("utf8"), "-C", "../py"])
+        .ok();
+    assert_eq!(env.gita(&["ls"]).ok().stdout, "alpha beta\n");
+    assert_eq!(branch_of(&env, &env.root.join("py/beta")), "feature");
+    assert_eq!(
+        env.gita(&["group", "ll", "mygroup"]).ok().stdout,
+        "alpha beta\n"
+    );
+}
+
+#[test]
+fn partial_state_is_completed() {
+    let env = TestEnv::new();
+    workspace(&env);
+    let file = freeze_to_file(&env, "yaml");
+    let dest = env.root.join("half");
+    // One repo already cloned by hand, the other left as an interrupted clone.
+    fs::create_dir_all(&dest).expect("mkdir");
+    env.git(&dest, &["clone", "-q", &url(&env, "src_api"), "api"]);
+    let stale = dest.join(".web.gita-partial");
+    fs::create_dir_all(stale.join(".git")).expect("mkdir");
+    fs::write(stale.join("junk"), "half a clone").expect("write");
+    env.gita(&["clone", "-f", file.to_str().expect("utf8"), "-C", "../half"])
+        .code(1); // `local` has no url
+    assert!(!stale.exists(), "the interrupted clone was not cleaned up");
+    assert_eq!(branch_of(&env, &dest.join("web")), "feature");
+    assert_eq!(env.gita(&["ls"]).ok().stdout, "api web\n");
+}
+
+#[test]
+fn bad_url_fails_only_that_repo_and_foreign_folders_are_untouched() {
+    let env = TestEnv::new();
+    let (_, good) = env.repo_with_remote("good");
+    let manifest = format!(
+        "repos:
+- name: good
+  url: file://{}
+  path: /nowhere/good
+- name: broken
+  url: file:///definitely/not/here.git
+  path: /nowhere/broken
+- name: occupied
+  url: file://{}
+  path: /nowhere/occupied
+",
+        good.display(),
+        good.display()
+    );
+    let file = env.root.join("m.yml");
+    fs::write(&file, manifest).expect("write");
+    let dest = env.root.join("mixed");
+    fs::create_dir_all(dest.join("occupied")).expect("mkdir");
+    fs::write(dest.join("occupied/mine.txt"), "keep me").expect("write");
+    let run = env
+        .gita(&[
+            "clone",
+            "-f",
+            file.to_str().expect("utf8"),
+            "-C",
+            "../mixed",
+        ])
+        .code(1);
+    assert!(run.stderr.contains("broken"), "{run:?}");
+    assert!(
+        run.stderr.contains("occupied") && run.stderr.contains("left untouched"),
+        "{run:?}"
+    );
+    assert_eq!(env.gita(&["ls"]).ok().stdout, "good\n");
+    assert_eq!(
+        fs::read_to_string(dest.join("occupied/mine.txt")).expect("read"),
+        "keep me"
+    );
+    assert!(!dest.join("broken").exists());
+}
+
+#[test]
+fn dry_run_touches_nothing() {
+    let env = TestEnv::new();
+    workspace(&env);
+    let file = freeze_to_file(&env, "yaml");
+    let before = env.registry();
+    let run = env
+        .gita(&[
+            "clone",
+            "-n",
+            "-f",
+            file.to_str().expect("utf8"),
+            "-C",
+            "../dry",
+        ])
+        .ok();
+    let dry = env.root.join("dry");
+    assert!(
+        run.stdout.contains(&format!(
+            "clone web {} -> {} (branch feature)",
+            url(&env, "src_web"),
+            dry.join("web").display()
+        )),
+        "{run:?}"
+    );
+    assert!(
+        run.stdout.contains("skip local: no url recorded"),
+        "{run:?}"
+    );
+    assert!(run.stdout.contains("group net: api web"), "{run:?}");
+    assert!(!dry.exists());
+    assert_eq!(env.registry(), before);
+}
+
+#[test]
+fn clone_one_url_registers_it_in_a_group() {
+    let env = TestEnv::new();
+    let (_, remote) = env.repo_with_remote("solo");
+    let u = format!("file://{}", remote.display());
+    fs::create_dir_all(env.root.join("elsewhere")).expect("mkdir");
+    let dry = env.gita(&["clone", "-n", &u, "-C", "../elsewhere"]).ok();
+    let target = env.root.join("elsewhere/solo");
+    assert_eq!(dry.stdout, format!("git clone {u} {}\n", target.display()));
+    assert!(!target.exists());
+    env.gita(&["clone", &u, "-C", "../elsewhere", "-g", "fresh"])
+        .ok();
+    assert_eq!(env.gita(&["ls"]).ok().stdout, "solo\n");
+    assert_eq!(env.gita(&["group", "ll", "fresh"]).ok().stdout, "solo\n");
+    assert!(target.join("README.md").is_file());
+    // Cloning it again registers nothing new and fails nothing.
+    env.gita(&["clone", &u, "-C", "../elsewhere"]).ok();
+    assert_eq!(env.gita(&["ls"]).ok().stdout, "solo\n");
+    env.gita(&["clone", "file:///no/such/repo.git"]).code(1);
+    env.gita(&["clone", "-f", "missing.yml"])
+        .err("cannot read manifest");
+}
