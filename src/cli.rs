@@ -61,9 +61,6 @@ pub enum Command {
     Color(ColorArgs),
     Info(InfoArgs),
     Ll(LlArgs),
-    /// Internal: reads a share of the repos of `gita ll` in a worker process
-    #[command(name = crate::status::pool::WORKER_COMMAND, hide = true)]
-    StatusWorker,
     Freeze(FreezeArgs),
     Clone(CloneArgs),
     Super(SuperArgs),

@@ -37,6 +37,11 @@ fn main() -> ExitCode {
 }
 
 fn run() -> anyhow::Result<ExitCode> {
+    // A status worker of `gita ll` starts on the fast path: no custom commands,
+    // config or clap app to set up.
+    if std::env::args_os().nth(1).as_deref() == Some(status::pool::WORKER_COMMAND.as_ref()) {
+        return status::pool::worker_main();
+    }
     let table = delegate::table_for_cli();
     let matches = delegate::augment::<cli::RunArgs>(cli::Cli::command(), &table).get_matches();
     if let Some((name, sub)) = matches.subcommand()

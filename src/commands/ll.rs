@@ -259,11 +259,6 @@ fn json(entries: &[Entry<'_>], registry: &Registry, now: i64) -> Result<String> 
     Ok(text)
 }
 
-/// `gita __status-worker`: reads a share of `ll`'s repos for the parent process.
-pub fn worker() -> Result<ExitCode> {
-    status::pool::worker_main()
-}
-
 fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

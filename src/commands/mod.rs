@@ -37,7 +37,6 @@ pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitCode> {
         Command::Color(args) => color::run(ctx, args),
         Command::Info(args) => info::run(ctx, args),
         Command::Ll(args) => ll::run(ctx, args),
-        Command::StatusWorker => ll::worker(),
         Command::Freeze(args) => freeze::run(ctx, args),
         Command::Clone(args) => clone::run(ctx, args),
         Command::Super(args) => super_::run(ctx, args),

@@ -20,7 +20,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{EngineChoice, RepoStatus, Request, git_engine, gix_engine};
 
-/// The hidden subcommand a worker process runs.
+/// The first argument that makes `gita` a status worker (checked in `main`
+/// before the command line is parsed, so workers start fast).
 pub const WORKER_COMMAND: &str = "__status-worker";
 
 /// Below this many repos one process does all the work (a worker start costs
