@@ -355,6 +355,40 @@ fn every_state_same_row_from_both_engines() {
         gix_json.stdout
     );
     assert!(!git_json.stdout.contains("\"engine\": \"gix\""));
+
+    // A few fields the table does not show.
+    let json: Vec<serde_json::Value> = serde_json::from_str(&gix_json.stdout).expect("valid JSON");
+    let obj = |name: &str| -> &serde_json::Value {
+        json.iter()
+            .find(|o| o["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in JSON"))
+    };
+    assert_eq!(obj("gone")["upstream_gone"], true);
+    assert_eq!(obj("gone")["upstream"], "origin/main");
+    assert_eq!(obj("gone")["ahead"], serde_json::Value::Null);
+    assert_eq!(
+        (
+            obj("diverged")["ahead"].clone(),
+            obj("diverged")["behind"].clone()
+        ),
+        (1.into(), 2.into())
+    );
+    assert_eq!(obj("localup")["upstream"], "base");
+    assert_eq!(obj("tagged")["detached"], true);
+    assert_eq!(obj("tagged")["tag"], "v1.0");
+    assert_eq!(obj("unborn")["unborn"], true);
+    assert_eq!(obj("unborn")["commit_subject"], serde_json::Value::Null);
+    assert_eq!(obj("stash")["stash_count"], 1);
+    assert_eq!(obj("worktree")["stash_count"], 1);
+    assert!(
+        obj("missing")["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("missing"))
+    );
+    assert_eq!(obj("missing")["branch"], serde_json::Value::Null);
+    for o in &json {
+        assert_eq!(o.as_object().map(|m| m.len()), Some(24), "{o}");
+    }
 }
 
 #[test]
