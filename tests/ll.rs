@@ -429,6 +429,43 @@ fn reftable_repo_is_read_through_the_git_fallback() {
     assert_eq!(gita_engine(&env, "git", &["ll"]).stdout, run.stdout);
 }
 
+#[test]
+fn sha256_repo_is_read_through_the_git_fallback() {
+    let env = TestEnv::new();
+    let dir = env.work.join("sha");
+    fs::create_dir_all(&dir).expect("mkdir");
+    env.git(
+        &dir,
+        &["init", "-q", "--object-format=sha256", "-b", "main"],
+    );
+    env.commit(&dir, "a.txt", "a\n", "sha256 commit");
+    write(&dir.join("a.txt"), "staged\n");
+    env.git(&dir, &["add", "a.txt"]);
+    env.gita(&["add", "sha"]).ok();
+    let run = env.gita(&["ll"]).ok();
+    assert_eq!(
+        &row(&run.stdout, "sha")[1..5],
+        ["main", "[+∅]", "sha256", "commit"],
+        "{}",
+        run.stdout
+    );
+    let json = env.gita(&["ll", "--json"]).ok().stdout;
+    assert!(json.contains("\"engine\": \"git\""), "{json}");
+    let head = env.git(&dir, &["rev-parse", "HEAD"]);
+    assert!(
+        json.contains(&format!("\"head\": \"{}\"", head.trim())),
+        "{json}"
+    );
+    // Forcing gix shows gix's own refusal as an error row.
+    let forced = gita_engine(&env, "gix", &["ll"]);
+    assert_eq!(forced.code, 1);
+    assert!(
+        row(&forced.stdout, "sha")[1] == "error:",
+        "{}",
+        forced.stdout
+    );
+}
+
 /// Every file under `dir` with its bytes and modification time.
 fn snapshot_tree(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, SystemTime)> {
     let mut out = BTreeMap::new();
