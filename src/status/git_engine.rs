@@ -294,13 +294,15 @@ fn first_line(msg: &str, fallback: &str) -> String {
 mod tests {
     use super::*;
 
-    /// Captured from `git status --porcelain=v2 --branch --show-stash -z` on a
-    /// diverged repo with a stash, staged, dirty and untracked files.
-    const MIXED: &[u8] = b"# branch.oid 3f2a0c5e0f0b5b4b3f2a0c5e0f0b5b4b3f2a0c5e\0\
+    /// Captured from `git status --porcelain=v2 --branch --show-stash -z` in a
+    /// bench fixture repo that diverged, with a stash, staged, unstaged and
+    /// untracked changes.
+    const MIXED: &[u8] = b"# branch.oid 7854500faaeda0f4bbf66265a10bfc0b99c92794\0\
 # branch.head main\0# branch.upstream origin/main\0# branch.ab +1 -1\0# stash 1\0\
-1 M. N... 100644 100644 100644 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb src/mod1/f1.txt\0\
-1 A. N... 000000 100644 100644 0000000000000000000000000000000000000000 cccccccccccccccccccccccccccccccccccccccc STAGED_NEW.txt\0\
-1 .M N... 100644 100644 100644 dddddddddddddddddddddddddddddddddddddddd dddddddddddddddddddddddddddddddddddddddd README.md\0\
+1 .M N... 100644 100644 100644 ba9664c5f0ee7abd16ad8afce129824a63fd895b ba9664c5f0ee7abd16ad8afce129824a63fd895b README.md\0\
+1 A. N... 000000 100644 100644 0000000000000000000000000000000000000000 3e757656cf36eca53338e520d134963a44f793f8 STAGED_NEW.txt\0\
+1 .M N... 100644 100644 100644 f01e3956f15112395d0bcce85ae889837e3a30eb f01e3956f15112395d0bcce85ae889837e3a30eb src/m0/file0.txt\0\
+1 M. N... 100644 100644 100644 9e080bb7592f20a3e714e963a0073dfc3e6d05e2 0de811a896d4fcae0fbe1bb7641d63df670de6f0 src/m4/file4.txt\0\
 ? notes.txt\0? scratch/\0";
 
     #[test]
@@ -308,7 +310,7 @@ mod tests {
         let p = parse_porcelain_v2(MIXED).expect("parses");
         assert_eq!(
             p.oid.as_deref(),
-            Some("3f2a0c5e0f0b5b4b3f2a0c5e0f0b5b4b3f2a0c5e")
+            Some("7854500faaeda0f4bbf66265a10bfc0b99c92794")
         );
         assert_eq!(p.branch.as_deref(), Some("main"));
         assert_eq!(p.upstream.as_deref(), Some("origin/main"));
