@@ -28,7 +28,8 @@ pub fn run(ctx: &Ctx, args: &LlArgs) -> Result<ExitCode> {
             remote: args.remote.clone(),
         })
         .collect();
-    let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
+    // One reader per core; beyond 16 the file system, not the CPU, limits.
+    let jobs = std::thread::available_parallelism().map_or(2, |n| n.get().min(16));
     let results = status::read_all(&requests, choice, jobs);
 
     let entries: Vec<Entry<'_>> = selected
