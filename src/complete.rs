@@ -426,6 +426,7 @@ mod tests {
             (&["super"], "words"),
             (&["shell"], "words"),
             (&["fetch"], "names"),
+            (&["ll"], "names"),
         ] {
             assert!(marked(path, id), "{path:?} {id} is not marked");
         }

@@ -22,7 +22,9 @@ mod print;
 mod registry;
 mod runner;
 mod settings;
+mod status;
 mod store;
+mod table;
 
 fn main() -> ExitCode {
     match run() {
@@ -36,6 +38,11 @@ fn main() -> ExitCode {
 }
 
 fn run() -> anyhow::Result<ExitCode> {
+    // A status worker of `gita ll` starts on the fast path: no custom commands,
+    // config or clap app to set up.
+    if std::env::args_os().nth(1).as_deref() == Some(status::pool::WORKER_COMMAND.as_ref()) {
+        return status::pool::worker_main();
+    }
     if let Some(code) = complete::serve_request(|| cli::app(&delegate::table_quiet())) {
         return Ok(code);
     }

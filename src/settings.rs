@@ -284,3 +284,20 @@ fn normalize(p: &Path) -> PathBuf {
     }
     out
 }
+
+impl Ctx {
+    /// Columns of the terminal on stdout; `None` when stdout is not a terminal.
+    pub fn stdout_width(&self) -> Option<usize> {
+        if !self.stdout_tty {
+            return None;
+        }
+        terminal_size::terminal_size_of(std::io::stdout())
+            .map(|(w, _)| usize::from(w.0))
+            .filter(|w| *w > 0)
+    }
+
+    /// `GITA_STATUS_ENGINE` (`git`, `gix` or `auto`): forces one status engine.
+    pub fn status_engine(&self) -> Option<String> {
+        env::var("GITA_STATUS_ENGINE").ok()
+    }
+}

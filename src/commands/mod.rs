@@ -18,6 +18,7 @@ mod flags;
 mod freeze;
 mod group;
 mod info;
+mod ll;
 mod ls;
 mod man;
 mod rename;
@@ -37,6 +38,7 @@ pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitCode> {
         Command::Flags(args) => flags::run(ctx, args),
         Command::Color(args) => color::run(ctx, args),
         Command::Info(args) => info::run(ctx, args),
+        Command::Ll(args) => ll::run(ctx, args),
         Command::Freeze(args) => freeze::run(ctx, args),
         Command::Clone(args) => clone::run(ctx, args),
         Command::Super(args) => super_::run(ctx, args),

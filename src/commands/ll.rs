@@ -1,0 +1,267 @@
+//! `gita ll`: reads the status of the selected repos concurrently, filters
+//! them, and prints the table (or JSON) once, sorted by name.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use serde::Serialize;
+
+use crate::cli::LlArgs;
+use crate::registry::{Registry, Repo};
+use crate::settings::Ctx;
+use crate::status::{self, EngineChoice, RepoStatus, Situation, reldate};
+use crate::table::{self, Row, TableOptions};
+
+pub fn run(ctx: &Ctx, args: &LlArgs) -> Result<ExitCode> {
+    let registry = ctx.registry()?;
+    let settings = ctx.settings()?;
+    let choice = EngineChoice::parse(ctx.status_engine().as_deref())?;
+    let selected = registry.select(&args.names, &ctx.cwd)?;
+
+    let requests: Vec<status::Request> = selected
+        .iter()
+        .map(|(_, repo)| status::Request {
+            path: repo.path.clone(),
+            flags: repo.flags.clone(),
+            remote: args.remote.clone(),
+        })
+        .collect();
+    // One reader per core; beyond 16 the file system, not the CPU, limits.
+    let jobs = std::thread::available_parallelism().map_or(2, |n| n.get().min(16));
+    let results = status::read_all(&requests, choice, jobs);
+
+    let entries: Vec<Entry<'_>> = selected
+        .iter()
+        .zip(results)
+        .map(|((name, repo), result)| Entry {
+            name,
+            repo,
+            result: result.map_err(|e| format!("{e:#}")),
+        })
+        .filter(|e| keep(e, args))
+        .collect();
+    let failed = entries.iter().any(|e| e.result.is_err());
+    let now = now();
+
+    let text = if args.json {
+        json(&entries, &registry, now)?
+    } else {
+        let opts = TableOptions {
+            info_items: settings.info_items.clone(),
+            symbols: settings.symbols.clone(),
+            colors: settings.colors.clone(),
+            widths: settings.widths.clone(),
+            color: ctx.color_stdout && !args.no_colors,
+            term_width: ctx.stdout_width(),
+            now,
+            indent: 0,
+        };
+        if args.by_group {
+            by_group(&entries, &registry, &args.names, opts)
+        } else {
+            render(&entries, &opts)
+        }
+    };
+
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .context("cannot write to stdout")?;
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+struct Entry<'a> {
+    name: &'a str,
+    repo: &'a Repo,
+    result: Result<RepoStatus, String>,
+}
+
+/// Filters combine with AND; rows that could not be read always stay visible.
+fn keep(e: &Entry<'_>, args: &LlArgs) -> bool {
+    let Ok(s) = &e.result else { return true };
+    let (ahead, behind) = s.ahead_behind.unwrap_or((0, 0));
+    (!args.dirty || s.dirty)
+        && (!args.staged || s.staged)
+        && (!args.untracked || s.untracked)
+        && (!args.stashed || s.stash_count > 0)
+        && (!args.ahead || ahead > 0)
+        && (!args.behind || behind > 0)
+        && (!args.diverged || s.situation() == Situation::Diverged)
+        && (!args.no_upstream || s.situation() == Situation::NoRemote)
+}
+
+fn rows<'a>(entries: &[&'a Entry<'a>], paths: &'a [String]) -> Vec<Row<'a>> {
+    entries
+        .iter()
+        .zip(paths)
+        .map(|(e, path)| Row {
+            name: e.name,
+            path,
+            status: e.result.as_ref().map_err(String::as_str),
+        })
+        .collect()
+}
+
+fn render(entries: &[Entry<'_>], opts: &TableOptions) -> String {
+    let refs: Vec<&Entry<'_>> = entries.iter().collect();
+    let paths: Vec<String> = refs
+        .iter()
+        .map(|e| e.repo.path.display().to_string())
+        .collect();
+    table::render(&rows(&refs, &paths), opts)
+}
+
+/// `ll -g`: a heading per group, its repos indented below (Python gita's
+/// layout). With group names given, only those groups are shown.
+fn by_group(
+    entries: &[Entry<'_>],
+    registry: &Registry,
+    names: &[String],
+    mut opts: TableOptions,
+) -> String {
+    let wanted: Vec<&String> = names
+        .iter()
+        .filter(|n| registry.groups.contains_key(*n))
+        .collect();
+    opts.indent = 2;
+    let mut out = String::new();
+    for (group, g) in &registry.groups {
+        if !wanted.is_empty() && !wanted.contains(&group) {
+            continue;
+        }
+        let members: Vec<&Entry<'_>> = entries
+            .iter()
+            .filter(|e| g.repos.iter().any(|r| r == e.name))
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        let paths: Vec<String> = members
+            .iter()
+            .map(|e| e.repo.path.display().to_string())
+            .collect();
+        out.push_str(&table::sanitize(group));
+        out.push_str(":\n");
+        out.push_str(&table::render(&rows(&members, &paths), &opts));
+    }
+    out
+}
+
+/// One `--json` object; every key is always present.
+#[derive(Serialize)]
+struct JsonRepo<'a> {
+    name: &'a str,
+    path: String,
+    groups: Vec<&'a str>,
+    error: Option<&'a str>,
+    branch: Option<String>,
+    branch_name: Option<&'a str>,
+    detached: Option<bool>,
+    tag: Option<&'a str>,
+    head: Option<&'a str>,
+    unborn: Option<bool>,
+    upstream: Option<&'a str>,
+    upstream_gone: Option<bool>,
+    ahead: Option<usize>,
+    behind: Option<usize>,
+    situation: Option<Situation>,
+    dirty: Option<bool>,
+    staged: Option<bool>,
+    untracked: Option<bool>,
+    stashed: Option<bool>,
+    stash_count: Option<usize>,
+    commit_subject: Option<&'a str>,
+    commit_time: Option<i64>,
+    commit_age: Option<String>,
+    engine: Option<status::Engine>,
+}
+
+fn json(entries: &[Entry<'_>], registry: &Registry, now: i64) -> Result<String> {
+    let mut groups_of: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (group, g) in &registry.groups {
+        for repo in &g.repos {
+            groups_of
+                .entry(repo.as_str())
+                .or_default()
+                .push(group.as_str());
+        }
+    }
+    let objects: Vec<JsonRepo<'_>> = entries
+        .iter()
+        .map(|e| {
+            let base = JsonRepo {
+                name: e.name,
+                path: e.repo.path.display().to_string(),
+                groups: groups_of.get(e.name).cloned().unwrap_or_default(),
+                error: None,
+                branch: None,
+                branch_name: None,
+                detached: None,
+                tag: None,
+                head: None,
+                unborn: None,
+                upstream: None,
+                upstream_gone: None,
+                ahead: None,
+                behind: None,
+                situation: None,
+                dirty: None,
+                staged: None,
+                untracked: None,
+                stashed: None,
+                stash_count: None,
+                commit_subject: None,
+                commit_time: None,
+                commit_age: None,
+                engine: None,
+            };
+            match &e.result {
+                Err(msg) => JsonRepo {
+                    error: Some(msg),
+                    ..base
+                },
+                Ok(s) => JsonRepo {
+                    branch: Some(s.branch_display()),
+                    branch_name: s.branch_name(),
+                    detached: Some(s.branch_name().is_none()),
+                    tag: match &s.head {
+                        status::Head::Detached { tag } => tag.as_deref(),
+                        status::Head::Branch(_) => None,
+                    },
+                    head: s.head_oid.as_deref(),
+                    unborn: Some(s.head_oid.is_none()),
+                    upstream: s.upstream.as_deref(),
+                    upstream_gone: Some(s.upstream_gone),
+                    ahead: s.ahead_behind.map(|(a, _)| a),
+                    behind: s.ahead_behind.map(|(_, b)| b),
+                    situation: Some(s.situation()),
+                    dirty: Some(s.dirty),
+                    staged: Some(s.staged),
+                    untracked: Some(s.untracked),
+                    stashed: Some(s.stash_count > 0),
+                    stash_count: Some(s.stash_count),
+                    commit_subject: s.commit.as_ref().map(|c| c.subject.as_str()),
+                    commit_time: s.commit.as_ref().map(|c| c.time),
+                    commit_age: s.commit.as_ref().map(|c| reldate::relative(c.time, now)),
+                    engine: Some(s.engine),
+                    ..base
+                },
+            }
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&objects)?;
+    text.push('\n');
+    Ok(text)
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,770 @@
+//! `gita ll` through the real binary: real repos in every state, read by both
+//! status engines (identical rows), the expected row per state, the reftable
+//! fallback, repos left byte-for-byte unchanged, filters, groups, JSON,
+//! colors, closed pipes and snapshots of the table and the JSON.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::SystemTime;
+
+use common::TestEnv;
+
+/// A finished `gita ll`.
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs gita with `GITA_STATUS_ENGINE` set to `engine` ("" = default).
+fn gita_engine(env: &TestEnv, engine: &str, args: &[&str]) -> Out {
+    let mut cmd = env.cmd();
+    if !engine.is_empty() {
+        cmd.env("GITA_STATUS_ENGINE", engine);
+    }
+    let out = cmd.args(args).output().expect("run gita");
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs git in `dir` (hermetic) and returns whether it succeeded.
+fn git_status_ok(env: &TestEnv, dir: &Path, args: &[&str]) -> bool {
+    let mut cmd = Command::new("git");
+    env.hermetic(&mut cmd);
+    cmd.current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run git")
+        .status
+        .success()
+}
+
+fn write(path: &Path, text: &str) {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).expect("mkdir");
+    }
+    fs::write(path, text).expect("write");
+}
+
+/// The row of `name` split into whitespace-separated words.
+fn row<'a>(table: &'a str, name: &str) -> Vec<&'a str> {
+    table
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|w| w.first() == Some(&name))
+        .unwrap_or_else(|| panic!("no row for {name} in\n{table}"))
+}
+
+/// Builds a repo per state under `work/` and registers them all. Returns
+/// (name, expected branch cell, expected symbols cell).
+fn every_state(env: &TestEnv) -> Vec<(String, String, String)> {
+    let mut expected = Vec::new();
+    let mut expect = |name: &str, branch: &str, symbols: &str| {
+        expected.push((name.to_string(), branch.to_string(), symbols.to_string()));
+    };
+
+    let (_, insync_remote) = env.repo_with_remote("insync");
+    expect("insync", "main", "[]");
+
+    let (ahead, _) = env.repo_with_remote("ahead");
+    env.commit(&ahead, "a.txt", "a\n", "local work");
+    expect("ahead", "main", "[↑1]");
+
+    let (behind, _) = env.repo_with_remote("behind");
+    env.commit(&behind, "b.txt", "b\n", "pushed work");
+    env.git(&behind, &["push", "-q"]);
+    env.git(&behind, &["reset", "-q", "--hard", "HEAD~1"]);
+    expect("behind", "main", "[↓1]");
+
+    let (diverged, _) = env.repo_with_remote("diverged");
+    env.commit(&diverged, "r1.txt", "1\n", "remote one");
+    env.commit(&diverged, "r2.txt", "2\n", "remote two");
+    env.git(&diverged, &["push", "-q"]);
+    env.git(&diverged, &["reset", "-q", "--hard", "HEAD~2"]);
+    env.commit(&diverged, "l.txt", "l\n", "local one");
+    expect("diverged", "main", "[⇕1/2]");
+
+    env.repo("noupstream");
+    expect("noupstream", "main", "[∅]");
+
+    let (gone, _) = env.repo_with_remote("gone");
+    env.git(&gone, &["update-ref", "-d", "refs/remotes/origin/main"]);
+    expect("gone", "main", "[∅]");
+
+    let (dirty, _) = env.repo_with_remote("dirty");
+    write(&dirty.join("README.md"), "changed\n");
+    expect("dirty", "main", "[*]");
+
+    let (staged, _) = env.repo_with_remote("staged");
+    write(&staged.join("new.txt"), "new\n");
+    env.git(&staged, &["add", "new.txt"]);
+    expect("staged", "main", "[+]");
+
+    let (untracked, _) = env.repo_with_remote("untracked");
+    write(&untracked.join("scratch/notes.txt"), "x\n");
+    expect("untracked", "main", "[?]");
+
+    let (ignored, _) = env.repo_with_remote("ignored");
+    env.commit(&ignored, ".gitignore", "*.log\nbuild/\n", "ignore logs");
+    env.git(&ignored, &["push", "-q"]);
+    write(&ignored.join("debug.log"), "x\n");
+    write(&ignored.join("build/out.o"), "x\n");
+    expect("ignored", "main", "[]");
+
+    let (stash, _) = env.repo_with_remote("stash");
+    write(&stash.join("README.md"), "stashed\n");
+    env.git(&stash, &["stash", "push", "-q", "-m", "wip"]);
+    expect("stash", "main", "[$]");
+
+    // A linked worktree shares the stash of its repository.
+    let worktree = env.work.join("worktree");
+    env.git(
+        &stash,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "wt",
+            worktree.to_str().expect("utf-8"),
+        ],
+    );
+    expect("worktree", "wt", "[$∅]");
+
+    let tagged = env.repo("tagged");
+    env.commit(&tagged, "two.txt", "2\n", "second");
+    env.git(&tagged, &["tag", "-a", "-m", "release", "v1.0", "HEAD~1"]);
+    // A lightweight tag sorting first: git describe prefers the annotated one.
+    env.git(&tagged, &["tag", "a-light", "HEAD~1"]);
+    env.git(&tagged, &["checkout", "-q", "--detach", "v1.0"]);
+    expect("tagged", "v1.0", "[∅]");
+
+    let detached = env.repo("detached");
+    env.commit(&detached, "two.txt", "2\n", "second");
+    env.git(&detached, &["checkout", "-q", "--detach", "HEAD~1"]);
+    let short = env.git(&detached, &["rev-parse", "--short=7", "HEAD"]);
+    expect("detached", short.trim(), "[∅]");
+
+    let unborn = env.work.join("unborn");
+    fs::create_dir_all(&unborn).expect("mkdir");
+    env.git(&unborn, &["init", "-q", "-b", "main"]);
+    write(&unborn.join("first.txt"), "1\n");
+    env.git(&unborn, &["add", "first.txt"]);
+    expect("unborn", "main", "[+∅]");
+
+    let conflict = env.repo("conflict");
+    env.git(&conflict, &["checkout", "-q", "-b", "other"]);
+    env.commit(&conflict, "README.md", "other\n", "other side");
+    env.git(&conflict, &["checkout", "-q", "main"]);
+    env.commit(&conflict, "README.md", "main\n", "main side");
+    assert!(!git_status_ok(env, &conflict, &["merge", "-q", "other"]));
+    expect("conflict", "main", "[*+∅]");
+
+    // `branch.main.remote = .`: the upstream is a local branch.
+    let local = env.repo("localup");
+    env.git(&local, &["branch", "base"]);
+    env.git(&local, &["config", "branch.main.remote", "."]);
+    env.git(&local, &["config", "branch.main.merge", "refs/heads/base"]);
+    env.commit(&local, "x.txt", "x\n", "ahead of base");
+    expect("localup", "main", "[↑1]");
+
+    let latin1 = env.repo("latin1");
+    let msg = env.root.join("latin1-msg");
+    fs::write(&msg, b"caf\xe9 au lait\n").expect("write message");
+    write(&latin1.join("l.txt"), "l\n");
+    env.git(&latin1, &["add", "l.txt"]);
+    env.git(
+        &latin1,
+        &[
+            "-c",
+            "i18n.commitEncoding=ISO-8859-1",
+            "commit",
+            "-q",
+            "-F",
+            msg.to_str().expect("utf-8"),
+        ],
+    );
+    expect("latin1", "main", "[∅]");
+
+    let sub_src = env.repo("subsrc");
+    expect("subsrc", "main", "[∅]");
+    let sub = env.repo("super");
+    let url = sub_src.to_str().expect("utf-8");
+    env.git(
+        &sub,
+        &[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "-q",
+            url,
+            "lib",
+        ],
+    );
+    env.git(&sub, &["commit", "-q", "-m", "add submodule"]);
+    expect("super", "main", "[∅]");
+    let subdirty = env.repo("subdirty");
+    env.git(
+        &subdirty,
+        &[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "-q",
+            url,
+            "lib",
+        ],
+    );
+    env.git(&subdirty, &["commit", "-q", "-m", "add submodule"]);
+    write(
+        &subdirty.join("lib/README.md"),
+        "edited inside the submodule\n",
+    );
+    expect("subdirty", "main", "[*∅]");
+
+    // A work tree kept apart from its bare git dir, set up with flags.
+    let bare = env.bare("dotfiles");
+    let home = env.work.join("dothome");
+    fs::create_dir_all(&home).expect("mkdir");
+    let git_dir = format!("--git-dir={}", bare.display());
+    let work_tree = format!("--work-tree={}", home.display());
+    write(&home.join(".bashrc"), "alias l=ls\n");
+    env.git(&home, &[&git_dir, &work_tree, "add", ".bashrc"]);
+    env.git(
+        &home,
+        &[&git_dir, &work_tree, "commit", "-q", "-m", "dotfiles"],
+    );
+    write(&home.join(".bashrc"), "alias l='ls -l'\n");
+
+    let missing = env.repo("missing");
+
+    for name in [
+        "insync",
+        "ahead",
+        "behind",
+        "diverged",
+        "noupstream",
+        "gone",
+        "dirty",
+        "staged",
+        "untracked",
+        "ignored",
+        "stash",
+        "worktree",
+        "tagged",
+        "detached",
+        "unborn",
+        "conflict",
+        "localup",
+        "latin1",
+        "subsrc",
+        "super",
+        "subdirty",
+        "missing",
+    ] {
+        env.gita(&["add", name]).ok();
+    }
+    env.gita(&["add", "-b", bare.to_str().expect("utf-8")]).ok();
+    let bare_name = env.gita(&["ls"]).ok().stdout;
+    let bare_name = bare_name
+        .split_whitespace()
+        .find(|n| n.starts_with("dotfiles"))
+        .expect("bare repo registered")
+        .to_string();
+    env.gita(&["flags", "set", &bare_name, &git_dir, &work_tree])
+        .ok();
+    expect(&bare_name, "main", "[*∅]");
+    // A plain bare repo: no work tree, so only branch and commit.
+    env.gita(&["add", "-b", insync_remote.to_str().expect("utf-8")])
+        .ok();
+    expect("insync.git", "main", "[∅]");
+
+    fs::remove_dir_all(&missing).expect("remove missing repo");
+    expected
+}
+
+#[test]
+fn every_state_same_row_from_both_engines() {
+    let env = TestEnv::new();
+    let expected = every_state(&env);
+
+    let gix = gita_engine(&env, "gix", &["ll"]);
+    let git = gita_engine(&env, "git", &["ll"]);
+    let auto = gita_engine(&env, "", &["ll"]);
+    assert_eq!(
+        gix.stdout, git.stdout,
+        "engines differ\ngix:\n{}\ngit:\n{}",
+        gix.stdout, git.stdout
+    );
+    assert_eq!(gix.stdout, auto.stdout);
+    for out in [&gix, &git, &auto] {
+        // The missing repo is an error row and makes the exit status 1.
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        assert_eq!(out.stderr, "");
+    }
+
+    let table = &gix.stdout;
+    for (name, branch, symbols) in &expected {
+        let words = row(table, name);
+        assert_eq!(
+            (words[1], words[2]),
+            (branch.as_str(), symbols.as_str()),
+            "row of {name}: {words:?}"
+        );
+    }
+    let missing = row(table, "missing");
+    assert_eq!(missing[1], "error:", "{missing:?}");
+    assert!(table.contains("missing"), "{table}");
+    assert_eq!(table.lines().count(), expected.len() + 1);
+
+    // Subjects: the first paragraph, re-encoded to UTF-8.
+    assert!(
+        row(table, "latin1").join(" ").contains("café au lait"),
+        "{table}"
+    );
+    assert!(
+        row(table, "ahead").join(" ").contains("local work"),
+        "{table}"
+    );
+    // The unborn branch has no commit to show.
+    assert_eq!(row(table, "unborn").len(), 3);
+
+    // JSON agrees field by field too (apart from which engine answered).
+    let strip = |text: &str| -> String {
+        text.lines()
+            .filter(|l| !l.contains("\"engine\""))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let gix_json = gita_engine(&env, "gix", &["ll", "--json"]);
+    let git_json = gita_engine(&env, "git", &["ll", "--json"]);
+    assert_eq!(strip(&gix_json.stdout), strip(&git_json.stdout));
+    assert!(gix_json.stdout.contains("\"engine\": \"gix\""));
+    assert!(
+        !gix_json.stdout.contains("\"engine\": \"git\""),
+        "gix fell back:\n{}",
+        gix_json.stdout
+    );
+    assert!(!git_json.stdout.contains("\"engine\": \"gix\""));
+
+    // A few fields the table does not show.
+    let json: Vec<serde_json::Value> = serde_json::from_str(&gix_json.stdout).expect("valid JSON");
+    let obj = |name: &str| -> &serde_json::Value {
+        json.iter()
+            .find(|o| o["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in JSON"))
+    };
+    assert_eq!(obj("gone")["upstream_gone"], true);
+    assert_eq!(obj("gone")["upstream"], "origin/main");
+    assert_eq!(obj("gone")["ahead"], serde_json::Value::Null);
+    assert_eq!(
+        (
+            obj("diverged")["ahead"].clone(),
+            obj("diverged")["behind"].clone()
+        ),
+        (1.into(), 2.into())
+    );
+    assert_eq!(obj("localup")["upstream"], "base");
+    assert_eq!(obj("tagged")["detached"], true);
+    assert_eq!(obj("tagged")["tag"], "v1.0");
+    assert_eq!(obj("unborn")["unborn"], true);
+    assert_eq!(obj("unborn")["commit_subject"], serde_json::Value::Null);
+    assert_eq!(obj("stash")["stash_count"], 1);
+    assert_eq!(obj("worktree")["stash_count"], 1);
+    assert!(
+        obj("missing")["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("missing"))
+    );
+    assert_eq!(obj("missing")["branch"], serde_json::Value::Null);
+    for o in &json {
+        assert_eq!(o.as_object().map(|m| m.len()), Some(24), "{o}");
+    }
+}
+
+#[test]
+fn commit_age_reads_like_git() {
+    let env = TestEnv::new();
+    let repo = env.repo("aged");
+    env.gita(&["add", "aged"]).ok();
+    let git_age = env.git(&repo, &["log", "-1", "--format=(%cr)"]);
+    let run = env.gita(&["ll"]).ok();
+    assert!(
+        run.stdout.trim_end().ends_with(git_age.trim()),
+        "{}\nvs git: {git_age}",
+        run.stdout
+    );
+}
+
+#[test]
+fn reftable_repo_is_read_through_the_git_fallback() {
+    let env = TestEnv::new();
+    let dir = env.work.join("rt");
+    fs::create_dir_all(&dir).expect("mkdir");
+    env.git(&dir, &["init", "-q", "--ref-format=reftable", "-b", "main"]);
+    env.commit(&dir, "a.txt", "a\n", "reftable commit");
+    write(&dir.join("a.txt"), "changed\n");
+    write(&dir.join("new.txt"), "new\n");
+    env.gita(&["add", "rt"]).ok();
+
+    let run = env.gita(&["ll"]).ok();
+    let words = row(&run.stdout, "rt");
+    assert_eq!(
+        &words[1..5],
+        ["main", "[*?∅]", "reftable", "commit"],
+        "{}",
+        run.stdout
+    );
+    let json = env.gita(&["ll", "--json"]).ok().stdout;
+    assert!(json.contains("\"engine\": \"git\""), "{json}");
+    assert_eq!(gita_engine(&env, "git", &["ll"]).stdout, run.stdout);
+}
+
+#[test]
+fn sha256_repo_is_read_through_the_git_fallback() {
+    let env = TestEnv::new();
+    let dir = env.work.join("sha");
+    fs::create_dir_all(&dir).expect("mkdir");
+    env.git(
+        &dir,
+        &["init", "-q", "--object-format=sha256", "-b", "main"],
+    );
+    env.commit(&dir, "a.txt", "a\n", "sha256 commit");
+    write(&dir.join("a.txt"), "staged\n");
+    env.git(&dir, &["add", "a.txt"]);
+    env.gita(&["add", "sha"]).ok();
+    let run = env.gita(&["ll"]).ok();
+    assert_eq!(
+        &row(&run.stdout, "sha")[1..5],
+        ["main", "[+∅]", "sha256", "commit"],
+        "{}",
+        run.stdout
+    );
+    let json = env.gita(&["ll", "--json"]).ok().stdout;
+    assert!(json.contains("\"engine\": \"git\""), "{json}");
+    let head = env.git(&dir, &["rev-parse", "HEAD"]);
+    assert!(
+        json.contains(&format!("\"head\": \"{}\"", head.trim())),
+        "{json}"
+    );
+    // Forcing gix shows gix's own refusal as an error row.
+    let forced = gita_engine(&env, "gix", &["ll"]);
+    assert_eq!(forced.code, 1);
+    assert!(
+        row(&forced.stdout, "sha")[1] == "error:",
+        "{}",
+        forced.stdout
+    );
+}
+
+/// Every file under `dir` with its bytes and modification time.
+fn snapshot_tree(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, SystemTime)> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).expect("read dir") {
+            let entry = entry.expect("dir entry");
+            let path = entry.path();
+            let meta = fs::symlink_metadata(&path).expect("metadata");
+            if meta.is_dir() {
+                stack.push(path);
+            } else {
+                let bytes = fs::read(&path).unwrap_or_default();
+                out.insert(path, (bytes, meta.modified().expect("mtime")));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn ll_leaves_repos_byte_for_byte_unchanged() {
+    let env = TestEnv::new();
+    every_state(&env);
+    // Make index entries stat-dirty (same content, new mtime): a plain
+    // `git status` would rewrite the index to refresh them.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    for name in ["insync", "stash", "ahead"] {
+        write(
+            &env.work.join(name).join("README.md"),
+            &fs::read_to_string(env.work.join(name).join("README.md")).expect("read"),
+        );
+    }
+    let before = snapshot_tree(&env.root);
+    for engine in ["gix", "git", ""] {
+        gita_engine(&env, engine, &["ll"]);
+        gita_engine(&env, engine, &["ll", "--json", "-r", "origin"]);
+    }
+    let after = snapshot_tree(&env.root);
+    let changed: Vec<_> = before
+        .keys()
+        .chain(after.keys())
+        .filter(|p| before.get(*p) != after.get(*p))
+        .collect();
+    assert!(changed.is_empty(), "files changed by ll: {changed:#?}");
+}
+
+/// Three repos: clean, dirty+untracked, diverged with a stash; two groups.
+fn small_workspace(env: &TestEnv) {
+    env.repo_with_remote("clean");
+    let (messy, _) = env.repo_with_remote("messy");
+    write(&messy.join("README.md"), "edit\n");
+    write(&messy.join("new.txt"), "new\n");
+    let (busy, _) = env.repo_with_remote("busy");
+    env.commit(&busy, "r.txt", "r\n", "remote side");
+    env.git(&busy, &["push", "-q"]);
+    env.git(&busy, &["reset", "-q", "--hard", "HEAD~1"]);
+    env.commit(&busy, "l.txt", "l\n", "local side");
+    write(&busy.join("l.txt"), "stash me\n");
+    env.git(&busy, &["stash", "push", "-q"]);
+    env.gita(&["add", "clean", "messy", "busy"]).ok();
+    env.gita(&["group", "add", "clean", "messy", "-n", "front"])
+        .ok();
+    env.gita(&["group", "add", "busy", "-n", "back"]).ok();
+}
+
+fn names_of(table: &str) -> Vec<&str> {
+    table
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect()
+}
+
+#[test]
+fn filters_combine() {
+    let env = TestEnv::new();
+    small_workspace(&env);
+    let pick = |args: &[&str]| {
+        let mut all = vec!["ll"];
+        all.extend_from_slice(args);
+        names_of(&env.gita(&all).ok().stdout).join(" ")
+    };
+    assert_eq!(pick(&[]), "busy clean messy");
+    assert_eq!(pick(&["--dirty"]), "messy");
+    assert_eq!(pick(&["--untracked"]), "messy");
+    assert_eq!(pick(&["--stashed"]), "busy");
+    assert_eq!(pick(&["--ahead"]), "busy");
+    assert_eq!(pick(&["--behind"]), "busy");
+    assert_eq!(pick(&["--diverged"]), "busy");
+    assert_eq!(pick(&["--staged"]), "");
+    assert_eq!(pick(&["--no-upstream"]), "");
+    assert_eq!(pick(&["--dirty", "--stashed"]), "");
+    assert_eq!(pick(&["--ahead", "--stashed"]), "busy");
+}
+
+#[test]
+fn groups_select_and_group_by() {
+    let env = TestEnv::new();
+    small_workspace(&env);
+    assert_eq!(
+        names_of(&env.gita(&["ll", "front"]).ok().stdout),
+        ["clean", "messy"]
+    );
+    assert_eq!(
+        names_of(&env.gita(&["ll", "busy", "clean"]).ok().stdout),
+        ["busy", "clean"]
+    );
+    let by_group = env.gita(&["ll", "-g"]).ok().stdout;
+    let layout: Vec<String> = by_group
+        .lines()
+        .map(|l| {
+            let indent = l.len() - l.trim_start().len();
+            format!("{indent}:{}", l.split_whitespace().next().unwrap_or(""))
+        })
+        .collect();
+    assert_eq!(
+        layout,
+        ["0:back:", "2:busy", "0:front:", "2:clean", "2:messy"],
+        "{by_group}"
+    );
+    let one = env.gita(&["ll", "-g", "back"]).ok().stdout;
+    assert_eq!(names_of(&one), ["back:", "busy"]);
+    // The context group applies when no names are given.
+    env.gita(&["context", "back"]).ok();
+    assert_eq!(names_of(&env.gita(&["ll"]).ok().stdout), ["busy"]);
+    // An unknown name is an error with a suggestion, and nothing is printed.
+    let run = gita_engine(&env, "", &["ll", "mesy"]);
+    assert_eq!((run.code, run.stdout.as_str()), (1, ""));
+    assert!(
+        run.stderr.starts_with("gita: error:") && run.stderr.contains("messy"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn compare_with_another_remote() {
+    let env = TestEnv::new();
+    let (repo, _) = env.repo_with_remote("fork");
+    let upstream = env.bare("upstream-of-fork");
+    let url = format!("file://{}", upstream.display());
+    env.git(&repo, &["remote", "add", "upstream", &url]);
+    env.commit(&repo, "u.txt", "u\n", "upstream work");
+    env.git(&repo, &["push", "-q", "upstream", "main"]);
+    env.git(&repo, &["fetch", "-q", "upstream"]);
+    env.git(&repo, &["reset", "-q", "--hard", "HEAD~1"]);
+    env.gita(&["add", "fork"]).ok();
+    for engine in ["gix", "git"] {
+        let origin = gita_engine(&env, engine, &["ll"]);
+        assert_eq!(row(&origin.stdout, "fork")[2], "[]", "{engine}");
+        let up = gita_engine(&env, engine, &["ll", "-r", "upstream"]);
+        assert_eq!(
+            row(&up.stdout, "fork")[2],
+            "[↓1]",
+            "{engine}: {}",
+            up.stdout
+        );
+        let json = gita_engine(&env, engine, &["ll", "--json", "--remote", "upstream"]);
+        assert!(
+            json.stdout.contains("\"upstream\": \"upstream/main\""),
+            "{}",
+            json.stdout
+        );
+        let none = gita_engine(&env, engine, &["ll", "-r", "nosuch"]);
+        assert_eq!(row(&none.stdout, "fork")[2], "[∅]", "{engine}");
+    }
+}
+
+#[test]
+fn colors_follow_flags_and_settings() {
+    let env = TestEnv::new();
+    small_workspace(&env);
+    let plain = env.gita(&["ll"]).ok().stdout;
+    assert!(!plain.contains('\x1b'));
+    let colored = env.gita(&["ll", "--color", "always"]).ok().stdout;
+    // clean is in sync (green), busy diverged (red).
+    assert!(colored.contains("\x1b[32mmain\x1b[0m"), "{colored:?}");
+    assert!(colored.contains("\x1b[31m[$⇕1/1]\x1b[0m"), "{colored:?}");
+    assert!(
+        !env.gita(&["ll", "--color", "always", "-C"])
+            .ok()
+            .stdout
+            .contains('\x1b')
+    );
+    assert!(
+        !env.gita(&["ll", "--color", "never"])
+            .ok()
+            .stdout
+            .contains('\x1b')
+    );
+    env.gita(&["color", "set", "in_sync", "b_blue"]).ok();
+    let custom = env.gita(&["ll", "--color", "always", "clean"]).ok().stdout;
+    assert!(custom.contains("\x1b[34;1mmain"), "{custom:?}");
+}
+
+#[test]
+fn info_items_symbols_and_widths_from_settings() {
+    let env = TestEnv::new();
+    small_workspace(&env);
+    env.gita(&["info", "add", "path"]).ok();
+    env.gita(&["info", "rm", "commit_time"]).ok();
+    let run = env.gita(&["ll", "clean"]).ok().stdout;
+    let clean = env.work.join("clean").display().to_string();
+    assert_eq!(run, format!("clean main [] initial commit {clean}\n"));
+    env.gita(&["info", "set-length", "commit_msg", "8", "path", "0"])
+        .ok();
+    let run = env.gita(&["ll", "clean"]).ok().stdout;
+    assert_eq!(run, format!("clean main [] initial… {clean}\n"));
+    fs::write(
+        env.config_dir().join("settings.yml"),
+        "symbols:\n  diverged: 'DIV'\n  stashed: 'S'\n",
+    )
+    .expect("write settings");
+    let run = env.gita(&["ll", "busy"]).ok().stdout;
+    assert!(run.starts_with("busy main [SDIV1/1] local side"), "{run}");
+}
+
+#[test]
+fn closed_stdout_is_a_quiet_success() {
+    let env = TestEnv::new();
+    small_workspace(&env);
+    let mut cmd = Command::new("bash");
+    env.hermetic(&mut cmd);
+    let script = format!(
+        "'{}' ll --json | true; echo \"status=${{PIPESTATUS[0]}}\"",
+        env!("CARGO_BIN_EXE_gita")
+    );
+    let out = cmd
+        .current_dir(&env.work)
+        .args(["-c", &script])
+        .output()
+        .expect("bash");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "status=0\n");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
+fn bad_engine_name_is_an_error() {
+    let env = TestEnv::new();
+    small_workspace(&env);
+    let run = gita_engine(&env, "libgit2", &["ll"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("GITA_STATUS_ENGINE"), "{}", run.stderr);
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if "\\.+*?()|[]{}^$".contains(c) {
+                vec!['\\', c]
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn table_and_json_snapshots() {
+    let env = TestEnv::new();
+    small_workspace(&env);
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(&regex_escape(&env.root.display().to_string()), "[ROOT]");
+    settings.add_filter(r"\((\d+ [a-z]+, )?\d+ [a-z]+ ago\)", "(AGE)");
+    settings.add_filter(r#""commit_age": "[^"]*""#, r#""commit_age": "AGE""#);
+    settings.bind(|| {
+        insta::assert_snapshot!("table", env.gita(&["ll"]).ok().stdout);
+        insta::assert_snapshot!("table_by_group", env.gita(&["ll", "-g"]).ok().stdout);
+        insta::assert_snapshot!("json", env.gita(&["ll", "--json"]).ok().stdout);
+        insta::assert_snapshot!("help", env.gita(&["ll", "--help"]).ok().stdout);
+    });
+}
+
+#[test]
+fn unstaged_changes_that_keep_the_size_or_hide_behind_symlinks() {
+    let env = TestEnv::new();
+    let same = env.repo("samesize");
+    let linked = env.repo("symdir");
+    env.commit(&linked, "dir/x.txt", "x\n", "add dir");
+    let exec = env.repo("exec");
+    env.repo("clean");
+    // Let the index age so its entries are not racily clean: the stat data
+    // alone then decides, which is the fast path.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    write(&same.join("README.md"), "HELLO\n");
+    fs::rename(linked.join("dir"), linked.join("real")).expect("rename");
+    std::os::unix::fs::symlink("real", linked.join("dir")).expect("symlink");
+    let readme = exec.join("README.md");
+    let mut perm = fs::metadata(&readme).expect("metadata").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+    fs::set_permissions(&readme, perm).expect("chmod");
+    for name in ["samesize", "symdir", "exec", "clean"] {
+        env.gita(&["add", name]).ok();
+    }
+    let gix = gita_engine(&env, "gix", &["ll"]);
+    let git = gita_engine(&env, "git", &["ll"]);
+    assert_eq!(gix.stdout, git.stdout);
+    assert_eq!(row(&gix.stdout, "samesize")[2], "[*∅]", "{}", gix.stdout);
+    assert_eq!(row(&gix.stdout, "symdir")[2], "[*?∅]", "{}", gix.stdout);
+    assert_eq!(row(&gix.stdout, "exec")[2], "[*∅]", "{}", gix.stdout);
+    assert_eq!(row(&gix.stdout, "clean")[2], "[∅]", "{}", gix.stdout);
+}
