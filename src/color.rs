@@ -41,10 +41,6 @@ impl Palette {
         Palette { on }
     }
 
-    pub fn enabled(&self) -> bool {
-        self.on
-    }
-
     /// `text` in the named color.
     pub fn paint(&self, text: &str, color: &str) -> String {
         self.styled(text, style(color))
@@ -64,10 +60,6 @@ impl Palette {
 
     pub fn error(&self, text: &str) -> String {
         self.styled(text, Style::new().red().bold())
-    }
-
-    pub fn repo(&self, text: &str) -> String {
-        self.styled(text, Style::new().cyan())
     }
 }
 

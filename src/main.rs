@@ -1,9 +1,6 @@
 //! gita: manage many git repositories at once. Parses the command line,
 //! resolves the context, runs one command and prints errors in one place.
 
-// Parts of the registry/settings API serve the status and runner commands.
-#![allow(dead_code)]
-
 use std::process::ExitCode;
 
 use clap::FromArgMatches;

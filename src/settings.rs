@@ -26,18 +26,6 @@ pub const SITUATIONS: [&str; 5] = [
     "local_ahead",
     "remote_ahead",
 ];
-/// Keys of `symbols` in settings.yml.
-pub const SYMBOL_KEYS: [&str; 9] = [
-    "dirty",
-    "staged",
-    "untracked",
-    "stashed",
-    "local_ahead",
-    "remote_ahead",
-    "diverged",
-    "in_sync",
-    "no_remote",
-];
 
 /// `settings.yml`. Every key is optional on disk; missing keys take Python
 /// gita's defaults, so the resolved maps are always complete.
@@ -135,15 +123,6 @@ impl SettingsFile {
     pub fn color(&self, situation: &str) -> &str {
         self.colors.get(situation).map_or("white", String::as_str)
     }
-
-    pub fn symbol(&self, key: &str) -> &str {
-        self.symbols.get(key).map_or("", String::as_str)
-    }
-
-    /// Column width limit of an item; 0 = none.
-    pub fn width(&self, item: &str) -> usize {
-        self.widths.get(item).copied().unwrap_or(0)
-    }
 }
 
 /// Resolved runtime context handed to every command.
@@ -152,7 +131,6 @@ pub struct Ctx {
     pub config_dir: PathBuf,
     pub cwd: PathBuf,
     pub color_stdout: bool,
-    pub color_stderr: bool,
     pub stdin_tty: bool,
     pub stdout_tty: bool,
     pub stderr_tty: bool,
@@ -172,7 +150,6 @@ impl Ctx {
         };
         Ok(Ctx {
             color_stdout: decide(stdout_tty),
-            color_stderr: decide(stderr_tty),
             stdin_tty: std::io::stdin().is_terminal(),
             stdout_tty,
             stderr_tty,

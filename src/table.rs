@@ -143,7 +143,6 @@ enum Col {
     CommitMsg,
     CommitTime,
     Path,
-    Error,
 }
 
 impl Col {
@@ -155,7 +154,7 @@ impl Col {
             Col::CommitMsg => "commit_msg",
             Col::CommitTime => "commit_time",
             Col::Path => "path",
-            Col::Name | Col::Error => return None,
+            Col::Name => return None,
         })
     }
 
@@ -307,7 +306,7 @@ fn cells(row: &Row<'_>, cols: &[Col], opts: &TableOptions) -> Vec<Cell> {
                 text: sanitize(row.path),
                 paint: Paint::Named("cyan".into()),
             },
-            Col::Name | Col::Error => Cell {
+            Col::Name => Cell {
                 text: String::new(),
                 paint: Paint::Plain,
             },
