@@ -71,14 +71,11 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<ExitCode> {
 
     if args.dry_run {
         let reg = ctx.registry()?;
-        let new: Vec<&Found> = found
-            .iter()
-            .filter(|f| reg.name_of_path(&f.path).is_none())
-            .collect();
-        report_found(new.len())?;
-        let paths: Vec<PathBuf> = new.iter().map(|f| f.path.clone()).collect();
-        for (name, path) in reg.names_for(&paths).iter().zip(&paths) {
-            outln!("{name}: {}", path.display())?;
+        for (name, f) in new_repos(&reg, &found)? {
+            outln!("{name}: {}", f.path.display())?;
+        }
+        if let Some(group) = &args.group {
+            outln!("(all of them into group {group})")?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -88,14 +85,8 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<ExitCode> {
         if let Some(group) = &args.group {
             reg.check_group_name(group, true)?;
         }
-        let new: Vec<&Found> = found
-            .iter()
-            .filter(|f| reg.name_of_path(&f.path).is_none())
-            .collect();
-        report_found(new.len())?;
-        let paths: Vec<PathBuf> = new.iter().map(|f| f.path.clone()).collect();
-        let names = reg.names_for(&paths);
-        for (name, f) in names.iter().zip(&new) {
+        let new = new_repos(reg, &found)?;
+        for (name, f) in &new {
             let mut repo = Repo::new(f.path.clone());
             if f.bare {
                 repo.kind = Some("bare".into());
@@ -104,8 +95,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<ExitCode> {
         }
 
         if args.auto_group {
-            let pairs: Vec<(&String, &Found)> = names.iter().zip(new.iter().copied()).collect();
-            auto_group(reg, &pairs)?;
+            auto_group(reg, &new)?;
         }
         if let Some(group) = &args.group {
             // Repos named on the command line join the group even when they
@@ -125,6 +115,17 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The found repos not registered yet, with the names they get; says how many.
+fn new_repos<'a>(reg: &Registry, found: &'a [Found]) -> Result<Vec<(String, &'a Found)>> {
+    let new: Vec<&Found> = found
+        .iter()
+        .filter(|f| reg.name_of_path(&f.path).is_none())
+        .collect();
+    report_found(new.len())?;
+    let paths: Vec<PathBuf> = new.iter().map(|f| f.path.clone()).collect();
+    Ok(reg.names_for(&paths).into_iter().zip(new).collect())
+}
+
 fn report_found(n: usize) -> Result<()> {
     if n == 0 {
         outln!("No new repos found!")?;
@@ -136,7 +137,7 @@ fn report_found(n: usize) -> Result<()> {
 
 /// Groups named after the folders between each search root and its repos:
 /// a repo at `<root>/a/b/repo` joins `root`, `root-a` and `root-a-b`.
-fn auto_group(reg: &mut Registry, repos: &[(&String, &Found)]) -> Result<()> {
+fn auto_group(reg: &mut Registry, repos: &[(String, &Found)]) -> Result<()> {
     let mut groups: BTreeMap<String, (PathBuf, Vec<String>)> = BTreeMap::new();
     for (name, found) in repos {
         let Ok(rel) = found.path.strip_prefix(&found.root) else {
@@ -160,7 +161,7 @@ fn auto_group(reg: &mut Registry, repos: &[(&String, &Found)]) -> Result<()> {
             let entry = groups
                 .entry(label.clone())
                 .or_insert_with(|| (dir.clone(), Vec::new()));
-            entry.1.push((*name).clone());
+            entry.1.push(name.clone());
         }
     }
     let mut created = 0;
