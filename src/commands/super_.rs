@@ -2,7 +2,7 @@
 //! with the repo's flags right after `git`. Also the word parsing shared with
 //! `gita shell`: leading repo/group names, quote mode and the typo guard.
 
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{ExitCode, Stdio};
 
 use anyhow::{Result, bail};
 
@@ -123,10 +123,8 @@ pub(super) fn typo_message(word: &str, near: &str, what: &str) -> String {
 
 /// Whether git knows `word` as a command or alias (aliases as seen from `dir`).
 fn is_git_command(word: &str, dir: &std::path::Path) -> bool {
-    let Ok(out) = Command::new("git")
+    let Ok(out) = crate::git::command(dir, &[])
         .args(["--list-cmds=builtins,main,others,alias"])
-        .current_dir(dir)
-        .stdin(Stdio::null())
         .stderr(Stdio::null())
         .output()
     else {

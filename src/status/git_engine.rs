@@ -3,7 +3,7 @@
 //! or when `GITA_STATUS_ENGINE=git`. Never writes into the repo
 //! (`--no-optional-locks` stops `git status` from refreshing the index).
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use anyhow::{Context as _, bail};
 
@@ -87,13 +87,8 @@ fn parse_ab(value: &str) -> anyhow::Result<(usize, usize)> {
 }
 
 fn git(req: &Request) -> Command {
-    let mut cmd = Command::new("git");
-    cmd.args(&req.flags)
-        .arg("--no-optional-locks")
-        .current_dir(&req.path)
-        .env("GIT_OPTIONAL_LOCKS", "0")
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .stdin(Stdio::null());
+    let mut cmd = crate::git::command(&req.path, &req.flags);
+    cmd.arg("--no-optional-locks").env("GIT_OPTIONAL_LOCKS", "0");
     cmd
 }
 
