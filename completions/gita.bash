@@ -10,12 +10,10 @@ _gita() {
     local -a words=("${COMP_WORDS[@]:0:COMP_CWORD}")
     COMPREPLY=()
     while IFS= read -r line; do
-        if [[ $line == */ ]]; then
-            # A directory: quote it for the command line and let the user
-            # go on typing inside it.
-            printf -v line '%q' "$line"
-            compopt -o nospace 2>/dev/null
-        fi
+        # Quote for the command line (names and folders may hold spaces);
+        # after a directory, let the user go on typing inside it.
+        [[ $line == */ ]] && compopt -o nospace 2>/dev/null
+        printf -v line '%q' "$line"
         COMPREPLY+=("$line")
     done < <(GITA_COMPLETE=bash command gita -- "${words[@]}" "$cur" 2>/dev/null)
 }

@@ -1,6 +1,7 @@
 //! Small synchronous `git` invocations for bookkeeping (freeze, clone):
 //! per-repo flags go right after `git`, stdin is closed, output captured.
 
+use std::ffi::OsString;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -11,7 +12,23 @@ pub fn command(dir: &Path, flags: &[String]) -> Command {
         .current_dir(dir)
         .stdin(Stdio::null())
         .env("GIT_TERMINAL_PROMPT", "0");
+    confine(&mut cmd, dir);
     cmd
+}
+
+/// Stops git's repository discovery at `repo`: if the repo's `.git` is gone,
+/// git must fail rather than walk up and act on an enclosing repository.
+/// Adds the repo's parent to `GIT_CEILING_DIRECTORIES` (keeping the user's).
+pub fn confine(cmd: &mut Command, repo: &Path) {
+    let Some(parent) = repo.parent().filter(|p| !p.as_os_str().is_empty()) else {
+        return;
+    };
+    let mut value = OsString::from(parent);
+    if let Some(existing) = std::env::var_os("GIT_CEILING_DIRECTORIES").filter(|v| !v.is_empty()) {
+        value.push(":");
+        value.push(existing);
+    }
+    cmd.env("GIT_CEILING_DIRECTORIES", value);
 }
 
 /// Trimmed stdout of a successful git command, `None` on any failure.

@@ -196,7 +196,7 @@ impl Registry {
             let parts: Vec<String> = p
                 .components()
                 .filter_map(|c| match c {
-                    std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+                    std::path::Component::Normal(s) => Some(sanitize_name(&s.to_string_lossy())),
                     _ => None,
                 })
                 .collect();
@@ -205,7 +205,7 @@ impl Registry {
             for k in 1..=parts.len().max(1) {
                 let start = parts.len().saturating_sub(k);
                 let candidate = if parts.is_empty() {
-                    base(p)
+                    sanitize_name(&base(p))
                 } else {
                     parts[start..].join("/")
                 };
@@ -219,7 +219,7 @@ impl Registry {
                 break;
             }
             let name = name.unwrap_or_else(|| {
-                let stem = base(p);
+                let stem = sanitize_name(&base(p));
                 (2..)
                     .map(|i| format!("{stem}-{i}"))
                     .find(|c| !taken.contains(c))
@@ -315,6 +315,21 @@ impl Registry {
     }
 }
 
+/// A folder-derived name made valid: control characters become `_`, and a
+/// leading `-` (which would read as a flag) gets a `_` before it.
+fn sanitize_name(name: &str) -> String {
+    let clean: String = name
+        .chars()
+        .map(|c| if c.is_control() { '_' } else { c })
+        .collect();
+    let clean = clean.trim().to_string();
+    if clean.starts_with('-') || clean.is_empty() {
+        format!("_{clean}")
+    } else {
+        clean
+    }
+}
+
 /// Rejects names that cannot round-trip through the command line and files.
 pub fn validate_name(name: &str, what: &str) -> Result<()> {
     if name.is_empty() {
@@ -323,8 +338,18 @@ pub fn validate_name(name: &str, what: &str) -> Result<()> {
     if name.starts_with('-') {
         bail!("a {what} name cannot start with '-': '{name}'");
     }
-    if name.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        bail!("a {what} name cannot contain spaces or control characters: {name:?}");
+    if name.chars().any(char::is_control) {
+        bail!("a {what} name cannot contain control characters: {name:?}");
+    }
+    if name.trim() != name {
+        bail!("a {what} name cannot start or end with a space: {name:?}");
+    }
+    // Names may contain '/' (`a/lib`) but must never act as a path that
+    // leaves a folder (clone -f puts a repo at <dir>/<name>).
+    if name.starts_with('/') || name.split('/').any(|part| matches!(part, "" | "." | "..")) {
+        bail!(
+            "a {what} name cannot be an absolute path or contain empty, '.' or '..' parts: {name:?}"
+        );
     }
     Ok(())
 }
@@ -421,6 +446,28 @@ mod tests {
         let r = Registry::default();
         let names = r.names_for(&[PathBuf::from("/x/lib"), PathBuf::from("/y/lib")]);
         assert_eq!(names, ["x/lib", "y/lib"]);
+    }
+
+    #[test]
+    fn names_from_odd_folders_are_valid() {
+        let r = Registry::default();
+        let names = r.names_for(&[
+            PathBuf::from("/x/-dash"),
+            PathBuf::from("/x/tab\there"),
+            PathBuf::from("/x/with space"),
+        ]);
+        assert_eq!(names, ["_-dash", "tab_here", "with space"]);
+        for n in &names {
+            validate_name(n, "repo").expect("valid");
+        }
+    }
+
+    #[test]
+    fn names_cannot_escape_a_folder() {
+        for bad in ["../x", "/abs", "a/../b", "a//b", "a/", "./a", " lead"] {
+            assert!(validate_name(bad, "repo").is_err(), "{bad}");
+        }
+        validate_name("team/api", "repo").expect("nested names are fine");
     }
 
     #[test]

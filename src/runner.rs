@@ -542,6 +542,7 @@ async fn run_once(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     env.apply(&mut std_cmd);
+    crate::git::confine(&mut std_cmd, &job.path);
     // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
     unsafe {
         std_cmd.pre_exec(|| {
@@ -670,8 +671,10 @@ pub fn run_attached(job: &Job, timeout: Option<Duration>) -> Result<JobResult> {
         if let Some(missing) = missing_folder(job) {
             return Ok(finish(job.clone(), missing, Vec::new(), start, 1));
         }
-        let mut cmd = tokio::process::Command::from(job.program.command());
-        cmd.current_dir(&job.path);
+        let mut std_cmd = job.program.command();
+        std_cmd.current_dir(&job.path);
+        crate::git::confine(&mut std_cmd, &job.path);
+        let mut cmd = tokio::process::Command::from(std_cmd);
         let mut child = match cmd.spawn() {
             Ok(c) => c,
             Err(e) => {

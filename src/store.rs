@@ -41,7 +41,7 @@ pub fn parse<T: DeserializeOwned + Default>(text: &str, path: &Path) -> Result<T
             .map(|l| format!(":{}:{}", l.line(), l.column()))
             .unwrap_or_default();
         anyhow!(
-            "{}{at}: cannot parse: {e}\n  fix the file by hand or move it away; gita leaves it untouched",
+            "{}{at}: cannot parse: {e} (fix or move the file by hand; gita leaves it untouched)",
             path.display()
         )
     })
@@ -49,7 +49,8 @@ pub fn parse<T: DeserializeOwned + Default>(text: &str, path: &Path) -> Result<T
 
 /// Serializes `value` as YAML text.
 pub fn to_text<T: Serialize>(value: &T) -> Result<String> {
-    serde_norway::to_string(value).context("cannot serialize settings")
+    serde_norway::to_string(value)
+        .context("cannot write gita's YAML (a path or name that is not valid UTF-8?)")
 }
 
 /// An exclusive advisory lock on the config dir, held until dropped. Every

@@ -546,3 +546,86 @@ fn xdg_config_home_is_used_without_project_home() {
     assert!(out.status.success());
     assert!(env.home.join(".config/gita/registry.yml").is_file());
 }
+
+#[test]
+fn repo_without_git_dir_never_acts_on_the_enclosing_repo() {
+    let env = TestEnv::new();
+    let outer = env.repo("outer");
+    let child = env.repo("outer/child");
+    env.repo("other");
+    env.gita(&["add", "outer/child", "other"]).ok();
+    fs::remove_dir_all(child.join(".git")).expect("rm .git");
+    let outer_line = format!("{}\n", outer.display());
+
+    let ll = env.gita(&["ll"]).code(1);
+    let row = ll
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("child"))
+        .expect("child row");
+    assert!(row.contains("not a git repository"), "{ll:?}");
+
+    for args in [
+        &["super", "child", "rev-parse", "--show-toplevel"][..],
+        &["shell", "child", "other", "git rev-parse --show-toplevel"],
+        &["st", "child", "other"],
+    ] {
+        let run = env.gita(args);
+        assert_eq!(run.code, 1, "{args:?}: {run:?}");
+        assert!(
+            !run.stdout.contains(&outer_line),
+            "{args:?} ran in the enclosing repo: {run:?}"
+        );
+        assert!(
+            !run.stdout.contains("child: On branch"),
+            "{args:?}: {run:?}"
+        );
+    }
+}
+
+#[test]
+fn folder_names_that_need_care_become_valid_names() {
+    let env = TestEnv::new();
+    env.repo("odd/with space");
+    env.repo("odd/-dash");
+    env.gita(&["add", "-r", "odd"]).ok();
+    assert_eq!(names(&env), "_-dash with space");
+    env.gita(&["rename", "with space", "spaced out"]).ok();
+    env.gita(&["rename", "spaced out", "with space"]).ok();
+    env.gita(&["group", "add", "with space", "-n", "g"]).ok();
+    assert_eq!(env.gita(&["group", "ll", "g"]).ok().stdout, "with space\n");
+    // The workspace round-trips through freeze and a clone dry run.
+    let manifest = env.gita(&["freeze"]).ok().stdout;
+    let file = env.root.join("m.yml");
+    fs::write(&file, manifest).expect("write");
+    env.gita(&["clone", "-n", "-f", file.to_str().expect("utf8")])
+        .ok();
+    env.gita(&["rename", "_-dash", "../up"])
+        .err("cannot be an absolute path or contain empty, '.' or '..' parts");
+}
+
+#[test]
+fn add_with_a_group_named_like_a_new_repo() {
+    let env = TestEnv::new();
+    env.repo("p/beta");
+    env.repo("p/alpha");
+    let run = env.gita(&["add", "-g", "beta", "p/beta", "p/alpha"]).ok();
+    assert!(
+        run.stdout.contains("Added 2 repo(s) to the beta group."),
+        "{run:?}"
+    );
+    assert_eq!(names(&env), "alpha p/beta");
+    assert_eq!(
+        env.gita(&["group", "ll", "beta"]).ok().stdout,
+        "alpha p/beta\n"
+    );
+}
+
+#[test]
+fn add_a_file_path_says_so() {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    let file = repo.join("README.md");
+    env.gita(&["add", file.to_str().expect("utf8")])
+        .err("not a folder");
+}

@@ -768,3 +768,18 @@ fn unstaged_changes_that_keep_the_size_or_hide_behind_symlinks() {
     assert_eq!(row(&gix.stdout, "exec")[2], "[*∅]", "{}", gix.stdout);
     assert_eq!(row(&gix.stdout, "clean")[2], "[∅]", "{}", gix.stdout);
 }
+
+#[test]
+fn by_group_exit_status_counts_only_shown_repos() {
+    let env = TestEnv::new();
+    small_workspace(&env);
+    let stray = env.repo("stray");
+    env.gita(&["add", "stray"]).ok();
+    fs::remove_dir_all(&stray).expect("rm");
+    // `stray` is in no group, so `ll -g` does not show it and succeeds.
+    let run = env.gita(&["ll", "-g"]).ok();
+    assert!(!run.stdout.contains("stray"), "{run:?}");
+    // Plain `ll` shows its error row and fails.
+    let run = env.gita(&["ll"]).code(1);
+    assert!(run.stdout.contains("stray"), "{run:?}");
+}

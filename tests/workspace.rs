@@ -341,7 +341,57 @@ fn clone_one_url_registers_it_in_a_group() {
     // Cloning it again registers nothing new and fails nothing.
     env.gita(&["clone", &u, "-C", "../elsewhere"]).ok();
     assert_eq!(env.gita(&["ls"]).ok().stdout, "solo\n");
-    env.gita(&["clone", "file:///no/such/repo.git"]).code(1);
+    // git's own message comes first, then gita's one line.
+    let failed = env.gita(&["clone", "file:///no/such/repo.git"]).code(1);
+    assert!(
+        failed
+            .stderr
+            .ends_with("gita: error: git clone file:///no/such/repo.git failed (see git's message above); nothing was registered\n"),
+        "{failed:?}"
+    );
     env.gita(&["clone", "-f", "missing.yml"])
         .err("cannot read manifest");
+}
+
+#[test]
+fn manifest_names_cannot_escape_the_target_folder() {
+    let env = TestEnv::new();
+    let (_, good) = env.repo_with_remote("good");
+    for name in ["../escape", "/tmp/absolute", "a/../../b"] {
+        let manifest = format!(
+            "repos:\n- name: {name}\n  url: file://{}\n  path: /x\n",
+            good.display()
+        );
+        let file = env.root.join("evil.yml");
+        fs::write(&file, manifest).expect("write");
+        env.gita(&["clone", "-f", file.to_str().expect("utf8"), "-C", "../box"])
+            .err("cannot be an absolute path or contain empty, '.' or '..' parts");
+    }
+    assert!(!env.root.join("escape").exists());
+    assert!(!env.root.join("box").join("..").join("escape").exists());
+    assert_eq!(env.registry(), "");
+}
+
+#[test]
+fn unknown_branch_is_reported_and_the_clone_kept() {
+    let env = TestEnv::new();
+    let (_, remote) = env.repo_with_remote("r");
+    let file = env.root.join("m.yml");
+    fs::write(
+        &file,
+        format!(
+            "repos:\n- name: r\n  url: file://{}\n  path: /x\n  branch: nosuch\n",
+            remote.display()
+        ),
+    )
+    .expect("write");
+    let run = env
+        .gita(&["clone", "-f", file.to_str().expect("utf8"), "-C", "../box"])
+        .code(1);
+    assert!(
+        run.stderr.contains("could not check out 'nosuch'"),
+        "{run:?}"
+    );
+    assert!(!run.stdout.contains("cloned into"), "{run:?}");
+    assert_eq!(env.gita(&["ls"]).ok().stdout, "r\n");
 }

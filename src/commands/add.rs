@@ -26,8 +26,17 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<ExitCode> {
     let mut roots = Vec::new();
     for p in &args.paths {
         let abs = absolute(&ctx.cwd, p);
+        if abs.exists() && !abs.is_dir() {
+            bail!("not a folder: {}", p.display());
+        }
         if !abs.is_dir() {
             bail!("no such folder: {}", p.display());
+        }
+        if abs.to_str().is_none() {
+            bail!(
+                "gita keeps paths as UTF-8 text and cannot store this one: {}",
+                abs.display()
+            );
         }
         roots.push(abs);
     }
@@ -66,6 +75,16 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<ExitCode> {
             bail!("not a git repository: {} ({hint})", root.display());
         }
     }
+    found.retain(|f| {
+        let utf8 = f.path.to_str().is_some();
+        if !utf8 {
+            eprintln!(
+                "gita: skipping {}: gita keeps paths as UTF-8 text and cannot store this one",
+                f.path.display()
+            );
+        }
+        utf8
+    });
     found.sort_by(|a, b| a.path.cmp(&b.path));
     found.dedup_by(|a, b| a.path == b.path);
 
@@ -84,6 +103,11 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<ExitCode> {
     ctx.update_registry(|reg| {
         if let Some(group) = &args.group {
             reg.check_group_name(group, true)?;
+            // Claim the name first so no new repo is named like the group.
+            if !reg.groups.contains_key(group) {
+                outln!("Created group {group}.")?;
+                reg.groups.insert(group.clone(), Default::default());
+            }
         }
         let new = new_repos(reg, &found)?;
         for (name, f) in &new {
@@ -104,9 +128,6 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<ExitCode> {
                 .iter()
                 .filter_map(|f| reg.name_of_path(&f.path).map(str::to_string))
                 .collect();
-            if !reg.groups.contains_key(group) {
-                outln!("Created group {group}.")?;
-            }
             reg.add_to_group(group, &members, group_path.clone())?;
             outln!("Added {} repo(s) to the {group} group.", members.len())?;
         }

@@ -34,12 +34,12 @@ rc=0
 if [ -n "$4" ] && [ -z "$5" ]; then
   cur=$(git -C "$2" symbolic-ref -q --short HEAD || true)
   if [ "$cur" != "$4" ]; then
-    git -C "$2" checkout -q "$4" || { echo "gita: cloned, but could not check out '$4'" >&2; rc=1; }
+    git -C "$2" checkout -q "$4" || { echo "gita: cloned into $3, but could not check out '$4'" >&2; rc=1; }
   fi
 fi
 if [ -d "$3" ]; then rmdir "$3" || exit 1; fi
 mv "$2" "$3" || exit 1
-echo "cloned into $3${4:+ on $4}"
+[ $rc -eq 0 ] && echo "cloned into $3${4:+ on $4}"
 exit $rc"#;
 
 pub fn run(ctx: &Ctx, args: &CloneArgs) -> Result<ExitCode> {
@@ -205,7 +205,7 @@ fn one(ctx: &Ctx, args: &CloneArgs, dir: &Path) -> Result<ExitCode> {
                 .status()
                 .context("cannot run git")?;
             if !status.success() {
-                return Ok(ExitCode::FAILURE);
+                bail!("git clone {url} failed (see git's message above); nothing was registered");
             }
         }
     }

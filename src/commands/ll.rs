@@ -42,7 +42,16 @@ pub fn run(ctx: &Ctx, args: &LlArgs) -> Result<ExitCode> {
         })
         .filter(|e| keep(e, args))
         .collect();
-    let failed = entries.iter().any(|e| e.result.is_err());
+    // With -g only grouped repos are shown; a hidden repo's error does not count.
+    let shown = |e: &Entry<'_>| {
+        !args.by_group
+            || args.json
+            || registry
+                .groups
+                .values()
+                .any(|g| g.repos.iter().any(|r| r == e.name))
+    };
+    let failed = entries.iter().any(|e| e.result.is_err() && shown(e));
     let now = now();
 
     let text = if args.json {

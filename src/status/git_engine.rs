@@ -88,7 +88,8 @@ fn parse_ab(value: &str) -> anyhow::Result<(usize, usize)> {
 
 fn git(req: &Request) -> Command {
     let mut cmd = crate::git::command(&req.path, &req.flags);
-    cmd.arg("--no-optional-locks").env("GIT_OPTIONAL_LOCKS", "0");
+    cmd.arg("--no-optional-locks")
+        .env("GIT_OPTIONAL_LOCKS", "0");
     cmd
 }
 
