@@ -783,3 +783,17 @@ fn by_group_exit_status_counts_only_shown_repos() {
     let run = env.gita(&["ll"]).code(1);
     assert!(run.stdout.contains("stray"), "{run:?}");
 }
+
+#[test]
+fn unknown_compare_remote_is_warned_about() {
+    let env = TestEnv::new();
+    small_workspace(&env);
+    let run = env.gita(&["ll", "-r", "nosuch"]).ok();
+    assert!(
+        run.stderr
+            .contains("gita: warning: no repo has its branch on remote 'nosuch'"),
+        "{run:?}"
+    );
+    let run = env.gita(&["ll", "-r", "origin"]).ok();
+    assert_eq!(run.stderr, "", "{run:?}");
+}

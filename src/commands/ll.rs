@@ -31,6 +31,16 @@ pub fn run(ctx: &Ctx, args: &LlArgs) -> Result<ExitCode> {
     // One reader per core; beyond 16 the file system, not the CPU, limits.
     let jobs = std::thread::available_parallelism().map_or(2, |n| n.get().min(16));
     let results = status::read_all(&requests, choice, jobs);
+    if let Some(remote) = &args.remote
+        && results.iter().any(Result::is_ok)
+        && !results
+            .iter()
+            .any(|r| r.as_ref().is_ok_and(|s| s.ahead_behind.is_some()))
+    {
+        eprintln!(
+            "gita: warning: no repo has its branch on remote '{remote}' (a typo? see `git remote -v`)"
+        );
+    }
 
     let entries: Vec<Entry<'_>> = selected
         .iter()
