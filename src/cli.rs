@@ -63,8 +63,28 @@ pub enum Command {
     Ll(LlArgs),
     Freeze(FreezeArgs),
     Clone(CloneArgs),
-    Super(SuperArgs),
-    Shell(ShellArgs),
+    /// Run any git command or alias in repos
+    ///
+    /// The leading words that are repo or group names choose the repos (none: the
+    /// context group, else every repo); the rest is the git command, run with
+    /// each repo's flags right after `git`. `--` may separate the names from the
+    /// command.
+    #[command(
+        after_help = "Examples:\n  gita super myrepo1 commit -am 'fix a bug'\n  \
+gita super repo1 repo2 checkout new-feature\n  gita super -q mygroup \"log --format='%h %s' -3\""
+    )]
+    Super(CommandLineArgs),
+    /// Run any shell command in repos
+    ///
+    /// The leading words that are repo or group names choose the repos (none: the
+    /// context group, else every repo); the rest is joined into one command line
+    /// run by `sh -c` in each repo, concurrently. `--` may separate the names
+    /// from the command.
+    #[command(
+        after_help = "Examples:\n  gita shell pwd\n  gita shell repo1 repo2 touch xx\n  \
+gita shell -q mygroup \"git status -s | wc -l\""
+    )]
+    Shell(CommandLineArgs),
     Completions(CompletionsArgs),
     Man(ManArgs),
 }
@@ -423,51 +443,15 @@ fn parse_secs(s: &str) -> Result<std::time::Duration, String> {
         .ok_or_else(|| "expected a positive number of seconds".into())
 }
 
-/// Run any git command or alias in repos
-///
-/// The leading words that are repo or group names choose the repos (none: the
-/// context group, else every repo); the rest is the git command, run with
-/// each repo's flags right after `git`. `--` may separate the names from the
-/// command.
+/// Arguments shared by `super` and `shell`: names, then the command.
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Examples:\n  gita super myrepo1 commit -am 'fix a bug'\n  \
-gita super repo1 repo2 checkout new-feature\n  gita super -q mygroup \"log --format='%h %s' -3\""
-)]
-pub struct SuperArgs {
-    #[command(flatten)]
-    pub run: RunArgs,
-    /// Quote mode: the git command is one quoted argument after the names
-    #[arg(short = 'q', long = "quote-mode")]
-    pub quote_mode: bool,
-    /// [REPO|GROUP]... then the git command and its arguments
-    #[arg(
-        value_name = "REPO|GROUP|CMD",
-        required = true,
-        trailing_var_arg = true,
-        allow_hyphen_values = true
-    )]
-    pub words: Vec<String>,
-}
-
-/// Run any shell command in repos
-///
-/// The leading words that are repo or group names choose the repos (none: the
-/// context group, else every repo); the rest is joined into one command line
-/// run by `sh -c` in each repo, concurrently. `--` may separate the names
-/// from the command.
-#[derive(Debug, Args)]
-#[command(
-    after_help = "Examples:\n  gita shell pwd\n  gita shell repo1 repo2 touch xx\n  \
-gita shell -q mygroup \"git status -s | wc -l\""
-)]
-pub struct ShellArgs {
+pub struct CommandLineArgs {
     #[command(flatten)]
     pub run: RunArgs,
     /// Quote mode: the command is one quoted argument after the names
     #[arg(short = 'q', long = "quote-mode")]
     pub quote_mode: bool,
-    /// [REPO|GROUP]... then the shell command
+    /// [REPO|GROUP]... then the command and its arguments
     #[arg(
         value_name = "REPO|GROUP|CMD",
         required = true,

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 
-use crate::cli::ShellArgs;
+use crate::cli::CommandLineArgs;
 use crate::commands::delegated;
 use crate::commands::super_::{near_name, split_names, typo_message};
 use crate::runner::{Job, Program};
@@ -19,7 +19,7 @@ const SHELL_WORDS: &[&str] = &[
     "type", "ulimit", "umask", "unalias", "unset", "until", "wait", "while", "{", "(", "!",
 ];
 
-pub fn run(ctx: &Ctx, args: &ShellArgs) -> Result<ExitCode> {
+pub fn run(ctx: &Ctx, args: &CommandLineArgs) -> Result<ExitCode> {
     let reg = ctx.registry()?;
     let (names, rest) = split_names(&reg, &args.words, args.quote_mode, "shell");
     let line = rest.join(" ");

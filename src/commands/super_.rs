@@ -6,14 +6,14 @@ use std::process::{ExitCode, Stdio};
 
 use anyhow::{Result, bail};
 
-use crate::cli::SuperArgs;
+use crate::cli::CommandLineArgs;
 use crate::commands::delegated;
 use crate::delegate;
 use crate::registry::{self, Registry};
 use crate::runner::{Job, Program};
 use crate::settings::Ctx;
 
-pub fn run(ctx: &Ctx, args: &SuperArgs) -> Result<ExitCode> {
+pub fn run(ctx: &Ctx, args: &CommandLineArgs) -> Result<ExitCode> {
     let reg = ctx.registry()?;
     let (names, rest) = split_names(&reg, &args.words, args.quote_mode, "super");
     let git_args = if args.quote_mode {
