@@ -1,5 +1,6 @@
-//! Small synchronous `git` invocations for bookkeeping (freeze, clone):
-//! per-repo flags go right after `git`, stdin is closed, output captured.
+//! Small synchronous `git` invocations (bookkeeping, the status fallback):
+//! per-repo flags go right after `git`, stdin is closed, discovery is
+//! confined to the repo; plus the on-disk checks for what a folder holds.
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -41,6 +42,22 @@ pub fn read(dir: &Path, flags: &[String], args: &[&str]) -> Option<String> {
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// A work tree has a `.git` folder (ordinary repo) or file (worktree, submodule).
+pub fn is_work_tree(dir: &Path) -> bool {
+    dir.join(".git").exists()
+}
+
+/// A submodule's `.git` is a file pointing into the parent's `.git/modules`.
+pub fn is_submodule(dir: &Path) -> bool {
+    let git = dir.join(".git");
+    git.is_file() && std::fs::read_to_string(&git).is_ok_and(|text| text.contains(".git/modules"))
+}
+
+/// A bare repo has HEAD, objects/ and refs/ at its top.
+pub fn is_bare(dir: &Path) -> bool {
+    dir.join("HEAD").is_file() && dir.join("objects").is_dir() && dir.join("refs").is_dir()
 }
 
 /// Runs `f` over `items` on up to `threads` worker threads, keeping order.

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 
 use crate::cli::AddArgs;
+use crate::git::{is_bare, is_submodule, is_work_tree};
 use crate::outln;
 use crate::registry::{Registry, Repo};
 use crate::settings::{Ctx, absolute};
@@ -230,20 +231,4 @@ fn walk(root: &Path, dir: &Path, skip_submodule: bool, found: &mut Vec<Found>) {
     for sub in subdirs {
         walk(root, &sub, skip_submodule, found);
     }
-}
-
-/// A work tree has a `.git` folder (ordinary repo) or file (worktree, submodule).
-fn is_work_tree(dir: &Path) -> bool {
-    dir.join(".git").exists()
-}
-
-/// A submodule's `.git` is a file pointing into the parent's `.git/modules`.
-fn is_submodule(dir: &Path) -> bool {
-    let git = dir.join(".git");
-    git.is_file() && fs::read_to_string(&git).is_ok_and(|text| text.contains(".git/modules"))
-}
-
-/// A bare repo has HEAD, objects/ and refs/ at its top.
-fn is_bare(dir: &Path) -> bool {
-    dir.join("HEAD").is_file() && dir.join("objects").is_dir() && dir.join("refs").is_dir()
 }

@@ -89,9 +89,9 @@ fn plan(entry: &ManifestRepo, target: &Path) -> Plan {
         return Plan::Clone;
     }
     let is_repo = if bare {
-        target.join("HEAD").is_file() && target.join("objects").is_dir()
+        git::is_bare(target)
     } else {
-        target.join(".git").exists()
+        git::is_work_tree(target)
     };
     if !is_repo {
         return Plan::Skip(format!(
