@@ -334,7 +334,16 @@ fn from_manifest(ctx: &Ctx, args: &CloneArgs, dir: &Path) -> Result<ExitCode> {
     ctx.update_registry(|reg| {
         let mut names: BTreeMap<&str, String> = BTreeMap::new();
         for ((r, t), p) in manifest.repos.iter().zip(&targets).zip(&plans) {
-            if matches!(p, Plan::Skip(_)) || plan(r, t) != Plan::Present {
+            // A clone is in place once its target holds a repo (the temp
+            // folder is moved there only when the clone finished); no need
+            // to ask git about its remotes again.
+            let in_place = match p {
+                Plan::Present => true,
+                Plan::Clone if r.kind.as_deref() == Some("bare") => git::is_bare(t),
+                Plan::Clone => git::is_work_tree(t),
+                Plan::Skip(_) => false,
+            };
+            if !in_place {
                 continue;
             }
             let name = register(reg, &r.name, t, &r.flags, r.kind.clone());
