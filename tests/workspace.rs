@@ -395,3 +395,47 @@ fn unknown_branch_is_reported_and_the_clone_kept() {
     assert!(!run.stdout.contains("cloned into"), "{run:?}");
     assert_eq!(env.gita(&["ls"]).ok().stdout, "r\n");
 }
+
+#[test]
+fn freeze_lists_a_missing_folder_with_a_warning() {
+    let env = TestEnv::new();
+    let (api, _, _) = workspace(&env);
+    fs::remove_dir_all(&api).expect("rm");
+    let run = env.gita(&["freeze"]).ok();
+    assert!(
+        run.stdout.contains(&format!(
+            "- name: api\n  url: ''\n  path: {}\n",
+            api.display()
+        )),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr.contains(&format!(
+            "gita: warning: api: folder {} is missing",
+            api.display()
+        )),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn clone_from_manifest_one_job_at_a_time() {
+    let env = TestEnv::new();
+    workspace(&env);
+    let file = freeze_to_file(&env, "csv");
+    let run = env
+        .gita(&[
+            "clone",
+            "-f",
+            file.to_str().expect("utf8"),
+            "-C",
+            "../serial",
+            "-j",
+            "1",
+        ])
+        .ok();
+    assert!(run.stderr.contains("2 of 2 repo(s) in place"), "{run:?}");
+    assert_eq!(env.gita(&["ls"]).ok().stdout, "api web\n");
+    env.gita(&["clone", "-f", file.to_str().expect("utf8"), "-j", "0"])
+        .code(2);
+}
