@@ -124,6 +124,15 @@ fn lines(text: &str) -> Vec<String> {
 type Shell = fn(&TestEnv, &str) -> Vec<String>;
 const SHELLS: [(&str, Shell); 3] = [("bash", bash), ("zsh", zsh), ("fish", fish)];
 
+/// The shells of `SHELLS` installed here; each missing one is reported as
+/// skipped for `test`.
+fn shells(test: &str) -> Vec<(&'static str, Shell)> {
+    SHELLS
+        .into_iter()
+        .filter(|(name, _)| common::have(name, &format!("{test} in {name}")))
+        .collect()
+}
+
 /// Three repos (`repo1`, `repo2`, `other`), groups `rgroup` (repo2) and
 /// `team` (other, repo1), and a custom command in cmds.yml.
 fn setup() -> TestEnv {
@@ -165,7 +174,7 @@ fn assert_set(got: &[String], want: &[&str], what: &str) {
 #[test]
 fn subcommands_include_builtin_delegated_and_custom_commands() {
     let env = setup();
-    for (name, complete) in SHELLS {
+    for (name, complete) in shells("subcommands_include_builtin_delegated_and_custom_commands") {
         let got = complete(&env, "gita ");
         assert_has(
             &got,
@@ -182,7 +191,7 @@ fn subcommands_include_builtin_delegated_and_custom_commands() {
 #[test]
 fn ll_completes_groups_and_repos() {
     let env = setup();
-    for (name, complete) in SHELLS {
+    for (name, complete) in shells("ll_completes_groups_and_repos") {
         assert_set(
             &complete(&env, "gita ll "),
             &["other", "repo1", "repo2", "rgroup", "team"],
@@ -195,7 +204,7 @@ fn ll_completes_groups_and_repos() {
 #[test]
 fn delegated_commands_complete_repos_and_groups() {
     let env = setup();
-    for (name, complete) in SHELLS {
+    for (name, complete) in shells("delegated_commands_complete_repos_and_groups") {
         assert_set(&complete(&env, "gita fetch re"), &["repo1", "repo2"], name);
         assert_set(
             &complete(&env, "gita fetch "),
@@ -213,7 +222,7 @@ fn delegated_commands_complete_repos_and_groups() {
 #[test]
 fn repo_group_and_value_positions() {
     let env = setup();
-    for (name, complete) in SHELLS {
+    for (name, complete) in shells("repo_group_and_value_positions") {
         assert_set(
             &complete(&env, "gita rm "),
             &["other", "repo1", "repo2"],
@@ -299,7 +308,7 @@ fn add_completes_directories() {
     let env = setup();
     fs::write(env.work.join("notes.txt"), "x").expect("write");
     fs::create_dir_all(env.work.join("repo1/sub")).expect("mkdir");
-    for (name, complete) in SHELLS {
+    for (name, complete) in shells("add_completes_directories") {
         let got = complete(&env, "gita add re");
         assert_set(&got, &["repo1/", "repo2/"], name);
         assert_set(&complete(&env, "gita add repo1/"), &["repo1/sub/"], name);
@@ -327,7 +336,7 @@ fn bash_completes_option_values_after_equals() {
 #[test]
 fn super_and_shell_complete_names_until_the_command_starts() {
     let env = setup();
-    for (name, complete) in SHELLS {
+    for (name, complete) in shells("super_and_shell_complete_names_until_the_command_starts") {
         for sub in ["super", "shell"] {
             assert_set(
                 &complete(&env, &format!("gita {sub} re")),
@@ -352,7 +361,8 @@ fn super_and_shell_complete_names_until_the_command_starts() {
 fn missing_or_broken_registry_still_completes_subcommands_quietly() {
     // No config dir at all: nothing may be created by completing.
     let env = TestEnv::new();
-    for (name, complete) in SHELLS {
+    for (name, complete) in shells("missing_or_broken_registry_still_completes_subcommands_quietly")
+    {
         let got = complete(&env, "gita ");
         assert_has(&got, &["add", "rm", "group"], name);
         assert!(complete(&env, "gita rm ").is_empty(), "{name}");
@@ -368,7 +378,8 @@ fn missing_or_broken_registry_still_completes_subcommands_quietly() {
         .expect("ls")
         .map(|e| e.expect("entry").file_name())
         .collect();
-    for (name, complete) in SHELLS {
+    for (name, complete) in shells("missing_or_broken_registry_still_completes_subcommands_quietly")
+    {
         // `run` asserts that nothing went to stderr either.
         let got = complete(&env, "gita ");
         assert_has(&got, &["add", "rm", "group"], name);
@@ -420,6 +431,9 @@ fn completions_command_prints_the_shipped_scripts() {
 
 #[test]
 fn zsh_autoloads_the_script_from_fpath() {
+    if !common::have("zsh", "zsh_autoloads_the_script_from_fpath") {
+        return;
+    }
     let env = setup();
     let dir = script("_gita").parent().expect("dir").to_path_buf();
     let setup = format!(
@@ -488,8 +502,11 @@ fn man_page_lists_every_subcommand_and_renders() {
             assert!(text.contains("NAME"), "{text}");
             assert!(text.contains("gita-group(1)"), "{text}");
         }
-        // CI images may lack man(1); the roff checks above still ran.
-        _ => eprintln!("man(1) not available; rendering not checked"),
+        Ok(out) => panic!("man(1) failed on the page: {out:?}"),
+        Err(_) => {
+            // The roff checks above ran; only the rendering is skipped.
+            common::have("man", "rendering the man page with man(1)");
+        }
     }
 }
 

@@ -566,8 +566,11 @@ fn repos_that_need_a_terminal_are_rerun_attached_one_at_a_time() {
         .stdin(Stdio::null())
         .output()
         .is_ok_and(|o| o.status.success());
-    if !pty_works {
-        eprintln!("skipped: util-linux `script` or a pseudo-terminal is not available");
+    if !common::available(
+        pty_works,
+        "util-linux `script` with a pseudo-terminal",
+        "repos_that_need_a_terminal_are_rerun_attached_one_at_a_time",
+    ) {
         return;
     }
     let env = TestEnv::new();

@@ -219,3 +219,46 @@ impl TestEnv {
         (dir, bare)
     }
 }
+
+/// Set (by CI) to make every test that would skip for lack of a program fail
+/// instead, so no shell or tool test is silently left out there.
+pub const REQUIRE_ALL_VAR: &str = "GITA_TEST_REQUIRE_ALL";
+
+/// Whether `program` is found on PATH as an executable file.
+pub fn on_path(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| {
+            fs::metadata(dir.join(program))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
+}
+
+/// Whether the part of a test that needs `what` (a program, a pseudo-terminal)
+/// can run. When it cannot, one line on the test's real stderr (not captured
+/// by the test harness, so `cargo test` shows it) says what is skipped and
+/// why; with `GITA_TEST_REQUIRE_ALL` set the test fails instead.
+#[track_caller]
+pub fn available(available: bool, what: &str, skipped: &str) -> bool {
+    use std::io::Write as _;
+    if available {
+        return true;
+    }
+    let wanted = std::env::var_os(REQUIRE_ALL_VAR).is_some_and(|v| !v.is_empty() && v != "0");
+    assert!(
+        !wanted,
+        "{what} is not available, and {REQUIRE_ALL_VAR} says every test must run ({skipped})"
+    );
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped: {skipped} ({what} is not installed; set {REQUIRE_ALL_VAR}=1 to fail instead)"
+    );
+    false
+}
+
+/// `available` for a program looked up on PATH.
+#[track_caller]
+pub fn have(program: &str, skipped: &str) -> bool {
+    available(on_path(program), &format!("`{program}`"), skipped)
+}
