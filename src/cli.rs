@@ -429,18 +429,24 @@ pub struct RunArgs {
 }
 
 fn parse_jobs(s: &str) -> Result<usize, String> {
+    use crate::settings::MAX_JOBS;
     match s.parse::<usize>() {
-        Ok(n) if n >= 1 => Ok(n),
-        _ => Err("expected a whole number of at least 1".into()),
+        Ok(n) if (1..=MAX_JOBS).contains(&n) => Ok(n),
+        _ => Err(format!("expected a whole number from 1 to {MAX_JOBS}")),
     }
 }
+
+/// Longest `--timeout`: a year.
+const MAX_TIMEOUT_SECS: f64 = 365.0 * 24.0 * 3600.0;
 
 fn parse_secs(s: &str) -> Result<std::time::Duration, String> {
     s.parse::<f64>()
         .ok()
-        .filter(|f| f.is_finite() && *f > 0.0)
+        .filter(|f| f.is_finite() && *f > 0.0 && *f <= MAX_TIMEOUT_SECS)
         .and_then(|f| std::time::Duration::try_from_secs_f64(f).ok())
-        .ok_or_else(|| "expected a positive number of seconds".into())
+        .ok_or_else(|| {
+            format!("expected a positive number of seconds, at most {MAX_TIMEOUT_SECS} (a year)")
+        })
 }
 
 /// Arguments shared by `super` and `shell`: names, then the command.

@@ -51,6 +51,7 @@ pub fn import(dir: &Path) -> Result<(Registry, SettingsFile)> {
                 path: PathBuf::from(path),
                 flags,
                 kind,
+                extra: Default::default(),
             },
         );
     }
@@ -65,7 +66,14 @@ pub fn import(dir: &Path) -> Result<(Registry, SettingsFile)> {
         repos.sort();
         repos.dedup();
         let path = row.get(2).filter(|p| !p.is_empty()).map(PathBuf::from);
-        reg.groups.insert(name.clone(), Group { repos, path });
+        reg.groups.insert(
+            name.clone(),
+            Group {
+                repos,
+                path,
+                extra: Default::default(),
+            },
+        );
     }
     if let Some(ctx) = context_file(dir) {
         let stem = ctx

@@ -23,7 +23,14 @@ pub struct Registry {
     /// A group name, or `auto`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
+    /// Keys this version does not know (a newer version's, a user's note):
+    /// kept as they are on every rewrite.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
+
+/// Unknown keys of a mapping in one of gita's files, kept verbatim.
+pub type Extra = BTreeMap<String, serde_norway::Value>;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Repo {
@@ -34,6 +41,8 @@ pub struct Repo {
     /// `bare` for bare repos; absent for ordinary work trees.
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -42,6 +51,8 @@ pub struct Group {
     pub repos: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<PathBuf>,
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl Repo {
@@ -50,6 +61,7 @@ impl Repo {
             path,
             flags: Vec::new(),
             kind: None,
+            extra: Extra::new(),
         }
     }
 }

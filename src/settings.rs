@@ -27,6 +27,11 @@ pub const SITUATIONS: [&str; 5] = [
     "remote_ahead",
 ];
 
+/// Widest column `info set-length` and `settings.yml` accept.
+pub const MAX_WIDTH: usize = 1000;
+/// Most concurrent jobs `-j` and `settings.yml` accept.
+pub const MAX_JOBS: usize = 4096;
+
 /// `settings.yml`. Every key is optional on disk; missing keys take Python
 /// gita's defaults, so the resolved maps are always complete.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,6 +48,9 @@ pub struct SettingsFile {
     /// Default number of concurrent jobs for commands run across repos.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jobs: Option<usize>,
+    /// Keys this version does not know, kept on every rewrite.
+    #[serde(flatten)]
+    pub extra: crate::registry::Extra,
 }
 
 impl Default for SettingsFile {
@@ -53,6 +61,7 @@ impl Default for SettingsFile {
             symbols: default_symbols(),
             widths: BTreeMap::new(),
             jobs: None,
+            extra: Default::default(),
         }
     }
 }
@@ -118,6 +127,28 @@ impl SettingsFile {
             self.symbols.entry(k).or_insert(v);
         }
         self
+    }
+
+    /// Errors on a number out of bounds (a width over `MAX_WIDTH`, `jobs` 0
+    /// or over `MAX_JOBS`), naming the file and key.
+    fn check(&self, path: &Path) -> Result<()> {
+        for (item, width) in &self.widths {
+            if *width > MAX_WIDTH {
+                anyhow::bail!(
+                    "{}: widths.{item} is {width}; a width is at most {MAX_WIDTH} (0 = no limit). Fix the file or run `gita info set-length {item} N`",
+                    path.display()
+                );
+            }
+        }
+        if let Some(jobs) = self.jobs
+            && !(1..=MAX_JOBS).contains(&jobs)
+        {
+            anyhow::bail!(
+                "{}: jobs is {jobs}; it must be from 1 to {MAX_JOBS}",
+                path.display()
+            );
+        }
+        Ok(())
     }
 
     pub fn color(&self, situation: &str) -> &str {
@@ -218,7 +249,9 @@ impl Ctx {
         if !self.file(paths::REGISTRY).exists() && import::has_python_files(&self.config_dir) {
             self.registry()?;
         }
-        let s: SettingsFile = store::load(&self.file(paths::SETTINGS))?;
+        let path = self.file(paths::SETTINGS);
+        let s: SettingsFile = store::load(&path)?;
+        s.check(&path)?;
         Ok(s.complete())
     }
 
@@ -229,9 +262,12 @@ impl Ctx {
         }
         let _lock = store::DirLock::acquire(&self.config_dir)?;
         let path = self.file(paths::SETTINGS);
-        let mut s: SettingsFile = store::load::<SettingsFile>(&path)?.complete();
+        let s: SettingsFile = store::load(&path)?;
+        // A width out of bounds may be the very thing being fixed.
+        let mut s = s.complete();
         let before = store::to_text(&s)?;
         let out = f(&mut s)?;
+        s.check(&path)?;
         store::save_if_changed(&path, Some(before.as_str()), &s)?;
         Ok(out)
     }

@@ -191,7 +191,10 @@ pub fn render(rows: &[Row<'_>], opts: &TableOptions) -> String {
         .iter()
         .enumerate()
         .map(|(i, col)| {
-            let fixed = col.width_key().and_then(|k| opts.widths.get(k)).copied();
+            let fixed = col
+                .width_key()
+                .and_then(|k| opts.widths.get(k))
+                .map(|w| (*w).min(settings::MAX_WIDTH));
             match fixed {
                 Some(w) if w > 0 => w,
                 _ => table

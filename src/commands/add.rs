@@ -91,7 +91,9 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<ExitCode> {
 
     if args.dry_run {
         let reg = ctx.registry()?;
-        for (name, f) in new_repos(&reg, &found)? {
+        let new = new_repos(&reg, &found);
+        report_found(new.len())?;
+        for (name, f) in new {
             outln!("{name}: {}", f.path.display())?;
         }
         if let Some(group) = &args.group {
@@ -101,16 +103,21 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<ExitCode> {
     }
 
     let group_path = args.group_path.as_ref().map(|p| absolute(&ctx.cwd, p));
+    // What happened is said after the registry is saved: a message must
+    // never decide (through a closed stdout) whether a change is kept.
+    let mut said = Vec::new();
     ctx.update_registry(|reg| {
+        said.clear();
         if let Some(group) = &args.group {
             reg.check_group_name(group, true)?;
             // Claim the name first so no new repo is named like the group.
             if !reg.groups.contains_key(group) {
-                outln!("Created group {group}.")?;
+                said.push(format!("Created group {group}."));
                 reg.groups.insert(group.clone(), Default::default());
             }
         }
-        let new = new_repos(reg, &found)?;
+        let new = new_repos(reg, &found);
+        said.insert(0, found_message(new.len()));
         for (name, f) in &new {
             let mut repo = Repo::new(f.path.clone());
             if f.bare {
@@ -120,7 +127,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<ExitCode> {
         }
 
         if args.auto_group {
-            auto_group(reg, &new)?;
+            said.extend(auto_group(reg, &new)?);
         }
         if let Some(group) = &args.group {
             // Repos named on the command line join the group even when they
@@ -130,36 +137,46 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<ExitCode> {
                 .filter_map(|f| reg.name_of_path(&f.path).map(str::to_string))
                 .collect();
             reg.add_to_group(group, &members, group_path.clone())?;
-            outln!("Added {} repo(s) to the {group} group.", members.len())?;
+            said.push(format!(
+                "Added {} repo(s) to the {group} group.",
+                members.len()
+            ));
         }
         Ok(())
     })?;
+    for line in said {
+        outln!("{line}")?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-/// The found repos not registered yet, with the names they get; says how many.
-fn new_repos<'a>(reg: &Registry, found: &'a [Found]) -> Result<Vec<(String, &'a Found)>> {
+/// The found repos not registered yet, with the names they get.
+fn new_repos<'a>(reg: &Registry, found: &'a [Found]) -> Vec<(String, &'a Found)> {
     let new: Vec<&Found> = found
         .iter()
         .filter(|f| reg.name_of_path(&f.path).is_none())
         .collect();
-    report_found(new.len())?;
     let paths: Vec<PathBuf> = new.iter().map(|f| f.path.clone()).collect();
-    Ok(reg.names_for(&paths).into_iter().zip(new).collect())
+    reg.names_for(&paths).into_iter().zip(new).collect()
+}
+
+fn found_message(n: usize) -> String {
+    if n == 0 {
+        "No new repos found!".to_string()
+    } else {
+        format!("Found {n} new repo(s).")
+    }
 }
 
 fn report_found(n: usize) -> Result<()> {
-    if n == 0 {
-        outln!("No new repos found!")?;
-    } else {
-        outln!("Found {n} new repo(s).")?;
-    }
+    outln!("{}", found_message(n))?;
     Ok(())
 }
 
 /// Groups named after the folders between each search root and its repos:
 /// a repo at `<root>/a/b/repo` joins `root`, `root-a` and `root-a-b`.
-fn auto_group(reg: &mut Registry, repos: &[(String, &Found)]) -> Result<()> {
+/// Returns what to say once the registry is saved.
+fn auto_group(reg: &mut Registry, repos: &[(String, &Found)]) -> Result<Vec<String>> {
     let mut groups: BTreeMap<String, (PathBuf, Vec<String>)> = BTreeMap::new();
     for (name, found) in repos {
         let Ok(rel) = found.path.strip_prefix(&found.root) else {
@@ -198,10 +215,11 @@ fn auto_group(reg: &mut Registry, repos: &[(String, &Found)]) -> Result<()> {
         let keep_path = reg.groups.get(&group).and_then(|g| g.path.clone());
         reg.add_to_group(&group, &members, Some(keep_path.unwrap_or(path)))?;
     }
-    if created > 0 {
-        outln!("Created {created} new group(s).")?;
-    }
-    Ok(())
+    Ok(if created > 0 {
+        vec![format!("Created {created} new group(s).")]
+    } else {
+        Vec::new()
+    })
 }
 
 /// Collects work trees at or below `dir`, skipping hidden folders and not

@@ -245,6 +245,7 @@ fn register(
             path: path.to_path_buf(),
             flags: flags.to_vec(),
             kind,
+            extra: Default::default(),
         },
     );
     name

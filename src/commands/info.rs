@@ -69,8 +69,11 @@ fn parse_widths(pairs: &[String]) -> Result<Vec<(String, usize)>> {
                 ALL_INFO_ITEMS.join(", ")
             );
         }
-        let Ok(n) = width.parse::<usize>() else {
-            bail!("width of '{item}' must be a whole number (0 = no limit), not '{width}'");
+        let max = crate::settings::MAX_WIDTH;
+        let Some(n) = width.parse::<usize>().ok().filter(|n| *n <= max) else {
+            bail!(
+                "width of '{item}' must be a whole number from 0 to {max} (0 = no limit), not '{width}'"
+            );
         };
         out.push((item.clone(), n));
     }
