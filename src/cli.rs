@@ -404,6 +404,10 @@ pub struct CloneArgs {
     /// With -f: clone each repo to the path recorded in the manifest
     #[arg(short = 'p', long = "preserve-path", requires = "from_file")]
     pub preserve_path: bool,
+    /// With -f: also register the git flags the manifest lists per repo
+    /// (shown by -n; refused if one could run a program or read other config)
+    #[arg(long = "with-flags", requires = "from_file")]
+    pub with_flags: bool,
     /// Show what would happen without changing anything
     #[arg(short = 'n', long)]
     pub dry_run: bool,

@@ -22,6 +22,7 @@ mod settings;
 mod status;
 mod store;
 mod table;
+mod trust;
 
 fn main() -> ExitCode {
     match run() {

@@ -153,6 +153,24 @@ impl Manifest {
             if r.path.as_os_str().is_empty() {
                 bail!("{}: repo '{}' has no path", origin.display(), r.name);
             }
+            let field = |what: &str, result: Result<()>| {
+                result.map_err(|e| {
+                    anyhow::anyhow!("{}: repo '{}': {what}: {e:#}", origin.display(), r.name)
+                })
+            };
+            if !r.url.is_empty() {
+                field("url", crate::trust::check_url(&r.url))?;
+            }
+            if !r.branch.is_empty() {
+                field("branch", crate::trust::check_ref(&r.branch))?;
+            }
+            if let Some(kind) = r.kind.as_deref().filter(|k| *k != "bare") {
+                bail!(
+                    "{}: repo '{}': type {kind:?} is unknown (the only type is 'bare')",
+                    origin.display(),
+                    r.name
+                );
+            }
         }
         for g in &self.groups {
             crate::registry::validate_name(&g.name, "group")

@@ -4,7 +4,7 @@
 use std::env;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 
 /// Names of the files gita owns inside the config dir.
 pub const REGISTRY: &str = "registry.yml";
@@ -13,11 +13,24 @@ pub const CMDS: &str = "cmds.yml";
 pub const LOCK: &str = ".gita.lock";
 
 /// Resolves the config directory. It is not created here: read-only commands
-/// never create files.
+/// never create files. A relative `GITA_PROJECT_HOME` is an error (the
+/// registry would depend on the current folder); a relative
+/// `XDG_CONFIG_HOME` is ignored, as the XDG base directory rules say.
 pub fn config_dir() -> Result<PathBuf> {
-    for var in ["GITA_PROJECT_HOME", "XDG_CONFIG_HOME"] {
-        if let Some(root) = env::var_os(var).filter(|v| !v.is_empty()) {
-            return Ok(PathBuf::from(root).join("gita"));
+    if let Some(root) = env::var_os("GITA_PROJECT_HOME").filter(|v| !v.is_empty()) {
+        let root = PathBuf::from(root);
+        if !root.is_absolute() {
+            bail!(
+                "GITA_PROJECT_HOME must be an absolute path, not '{}' (a relative one would make gita's files depend on the current folder)",
+                root.display()
+            );
+        }
+        return Ok(root.join("gita"));
+    }
+    if let Some(root) = env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+        let root = PathBuf::from(root);
+        if root.is_absolute() {
+            return Ok(root.join("gita"));
         }
     }
     let base = directories::BaseDirs::new()

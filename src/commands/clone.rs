@@ -34,7 +34,7 @@ rc=0
 if [ -n "$4" ] && [ -z "$5" ]; then
   cur=$(git -C "$2" symbolic-ref -q --short HEAD || true)
   if [ "$cur" != "$4" ]; then
-    git -C "$2" checkout -q "$4" || { echo "gita: cloned into $3, but could not check out '$4'" >&2; rc=1; }
+    git -C "$2" checkout -q "$4" -- || { echo "gita: cloned into $3, but could not check out '$4'" >&2; rc=1; }
   fi
 fi
 if [ -d "$3" ]; then rmdir "$3" || exit 1; fi
@@ -257,6 +257,44 @@ fn from_manifest(ctx: &Ctx, args: &CloneArgs, dir: &Path) -> Result<ExitCode> {
     let text = fs::read_to_string(&file)
         .with_context(|| format!("cannot read manifest {}", file.display()))?;
     let (manifest, _) = Manifest::parse(&text, &file)?;
+    if args.with_flags {
+        let refused: Vec<String> = manifest
+            .repos
+            .iter()
+            .filter_map(|r| {
+                crate::trust::check_flags(&r.flags)
+                    .err()
+                    .map(|e| format!("{}: {e:#}", r.name))
+            })
+            .collect();
+        if !refused.is_empty() {
+            bail!(
+                "{}: refusing the manifest's flags (nothing was cloned or registered):\n  {}",
+                file.display(),
+                refused.join("\n  ")
+            );
+        }
+    }
+    // Flags in a manifest are somebody else's: registered only when asked.
+    let flags_of = |r: &ManifestRepo| -> Vec<String> {
+        if args.with_flags {
+            r.flags.clone()
+        } else {
+            Vec::new()
+        }
+    };
+    let with_flags_note = |r: &ManifestRepo| -> String {
+        if r.flags.is_empty() {
+            String::new()
+        } else if args.with_flags {
+            format!(" [flags: {}]", r.flags.join(" "))
+        } else {
+            format!(
+                " [flags not registered without --with-flags: {}]",
+                r.flags.join(" ")
+            )
+        }
+    };
 
     let targets: Vec<PathBuf> = manifest
         .repos
@@ -279,17 +317,27 @@ fn from_manifest(ctx: &Ctx, args: &CloneArgs, dir: &Path) -> Result<ExitCode> {
     if args.dry_run {
         for ((r, t), p) in manifest.repos.iter().zip(&targets).zip(&plans) {
             match p {
-                Plan::Clone if r.branch.is_empty() => {
-                    outln!("clone {} {} -> {}", r.name, r.url, t.display())?
-                }
-                Plan::Clone => outln!(
-                    "clone {} {} -> {} (branch {})",
+                Plan::Clone if r.branch.is_empty() => outln!(
+                    "clone {} {} -> {}{}",
                     r.name,
                     r.url,
                     t.display(),
-                    r.branch
+                    with_flags_note(r)
                 )?,
-                Plan::Present => outln!("register {} (already at {})", r.name, t.display())?,
+                Plan::Clone => outln!(
+                    "clone {} {} -> {} (branch {}){}",
+                    r.name,
+                    r.url,
+                    t.display(),
+                    r.branch,
+                    with_flags_note(r)
+                )?,
+                Plan::Present => outln!(
+                    "register {} (already at {}){}",
+                    r.name,
+                    t.display(),
+                    with_flags_note(r)
+                )?,
                 Plan::Skip(why) => outln!("skip {}: {why}", r.name)?,
             }
         }
@@ -347,7 +395,7 @@ fn from_manifest(ctx: &Ctx, args: &CloneArgs, dir: &Path) -> Result<ExitCode> {
             if !in_place {
                 continue;
             }
-            let name = register(reg, &r.name, t, &r.flags, r.kind.clone());
+            let name = register(reg, &r.name, t, &flags_of(r), r.kind.clone());
             names.insert(r.name.as_str(), name);
             registered += 1;
         }
@@ -376,6 +424,16 @@ fn from_manifest(ctx: &Ctx, args: &CloneArgs, dir: &Path) -> Result<ExitCode> {
         "gita: {registered} of {} repo(s) in place and registered",
         manifest.repos.len()
     );
+    let unflagged = manifest
+        .repos
+        .iter()
+        .filter(|r| !r.flags.is_empty())
+        .count();
+    if unflagged > 0 && !args.with_flags {
+        eprintln!(
+            "gita: note: the git flags the manifest lists for {unflagged} repo(s) were not registered; `-n` shows them, `--with-flags` registers them"
+        );
+    }
     Ok(if failed {
         ExitCode::FAILURE
     } else {
