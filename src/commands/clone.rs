@@ -254,8 +254,9 @@ fn register(
 /// `gita clone -f <manifest>`.
 fn from_manifest(ctx: &Ctx, args: &CloneArgs, dir: &Path) -> Result<ExitCode> {
     let file = absolute(&ctx.cwd, Path::new(&args.clonee));
-    let text = fs::read_to_string(&file)
-        .with_context(|| format!("cannot read manifest {}", file.display()))?;
+    let Some(text) = crate::store::read_text(&file)? else {
+        bail!("cannot read manifest {}: no such file", file.display());
+    };
     let (manifest, _) = Manifest::parse(&text, &file)?;
     if args.with_flags {
         let refused: Vec<String> = manifest

@@ -262,3 +262,38 @@ pub fn available(available: bool, what: &str, skipped: &str) -> bool {
 pub fn have(program: &str, skipped: &str) -> bool {
     available(on_path(program), &format!("`{program}`"), skipped)
 }
+
+/// Waits for `child` (stdout and stderr piped or null) at most `limit`,
+/// reading its output meanwhile; kills it and fails the test if it hangs.
+#[track_caller]
+pub fn wait_within(mut child: std::process::Child, limit: std::time::Duration) -> Run {
+    use std::io::Read as _;
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut s = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut s);
+            }
+            String::from_utf8_lossy(&s).into_owned()
+        })
+    };
+    let out_t = drain(child.stdout.take().map(|p| Box::new(p) as Box<_>));
+    let err_t = drain(child.stderr.take().map(|p| Box::new(p) as Box<_>));
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the command did not finish within {limit:?}: it hangs");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: out_t.join().expect("stdout thread"),
+        stderr: err_t.join().expect("stderr thread"),
+    }
+}
