@@ -29,7 +29,7 @@ Config files live in $GITA_PROJECT_HOME/gita, else $XDG_CONFIG_HOME/gita, else ~
 )]
 pub struct Cli {
     /// Print version
-    #[arg(short = 'v', long = "version", action = clap::ArgAction::Version)]
+    #[arg(short = 'v', long = "version", visible_short_alias = 'V', action = clap::ArgAction::Version)]
     pub version: Option<bool>,
 
     /// When to use colors
@@ -335,7 +335,7 @@ pub struct LlArgs {
     #[arg(short = 'r', long = "remote", value_name = "REMOTE")]
     pub remote: Option<String>,
     /// Print JSON instead of the table
-    #[arg(long)]
+    #[arg(long, conflicts_with = "by_group")]
     pub json: bool,
     /// No colors (same as --color never)
     #[arg(short = 'C', long = "no-colors")]

@@ -390,7 +390,11 @@ pub fn check_known(names: &[String], candidates: &[&str], what: &str) -> Result<
     } else if candidates.is_empty() {
         msg.push_str(&format!(" (no {what}s are registered; see `gita add`)"));
     } else {
-        msg.push_str(" (see `gita ls` and `gita group ls`)");
+        msg.push_str(match what {
+            "repo" => " (see `gita ls`)",
+            "group" => " (see `gita group ls`)",
+            _ => " (see `gita ls` and `gita group ls`)",
+        });
     }
     bail!(msg)
 }

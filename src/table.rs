@@ -195,14 +195,17 @@ pub fn render(rows: &[Row<'_>], opts: &TableOptions) -> String {
                 .width_key()
                 .and_then(|k| opts.widths.get(k))
                 .map(|w| (*w).min(settings::MAX_WIDTH));
+            let natural = table
+                .iter()
+                .filter(|cells| cells.len() == cols.len())
+                .map(|cells| cells[i].text.width())
+                .max()
+                .unwrap_or(0);
             match fixed {
+                // Symbols and counts are never cut: a width is their minimum.
+                Some(w) if *col == Col::Symbols => w.max(natural),
                 Some(w) if w > 0 => w,
-                _ => table
-                    .iter()
-                    .filter(|cells| cells.len() == cols.len())
-                    .map(|cells| cells[i].text.width())
-                    .max()
-                    .unwrap_or(0),
+                _ => natural,
             }
         })
         .collect();

@@ -76,15 +76,17 @@ enum Plan {
     Clone,
     /// The target already holds this repo: register it.
     Present,
-    /// Reported and skipped.
+    /// Reported and skipped: something is in the way (a failure).
     Skip(String),
+    /// Nothing to do and nothing wrong (no url to clone from): a note.
+    Nothing(String),
 }
 
 fn plan(entry: &ManifestRepo, target: &Path) -> Plan {
     let bare = entry.kind.as_deref() == Some("bare");
     if !target.exists() || is_empty_dir(target) {
         if entry.url.is_empty() {
-            return Plan::Skip("no url recorded, nothing to clone from".into());
+            return Plan::Nothing("no url recorded, nothing to clone from".into());
         }
         return Plan::Clone;
     }
@@ -186,7 +188,7 @@ fn one(ctx: &Ctx, args: &CloneArgs, dir: &Path) -> Result<ExitCode> {
         match &action {
             Plan::Clone => outln!("git clone {url} {}", target.display())?,
             Plan::Present => outln!("already cloned: {}", target.display())?,
-            Plan::Skip(why) => outln!("skip {folder}: {why}")?,
+            Plan::Skip(why) | Plan::Nothing(why) => outln!("skip {folder}: {why}")?,
         }
         if let Some(g) = &args.group {
             outln!("register {folder} in group {g}")?;
@@ -194,7 +196,7 @@ fn one(ctx: &Ctx, args: &CloneArgs, dir: &Path) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     match action {
-        Plan::Skip(why) => bail!("{why}"),
+        Plan::Skip(why) | Plan::Nothing(why) => bail!("{why}"),
         Plan::Present => eprintln!("gita: {} is already cloned", target.display()),
         Plan::Clone => {
             let status = git::command(dir, &[])
@@ -210,13 +212,22 @@ fn one(ctx: &Ctx, args: &CloneArgs, dir: &Path) -> Result<ExitCode> {
         }
     }
     let target = absolute(&ctx.cwd, &target);
-    ctx.update_registry(|reg| {
+    let (name, known) = ctx.update_registry(|reg| {
+        let known = reg.name_of_path(&target).is_some();
         let name = register(reg, &folder, &target, &[], None);
         if let Some(g) = &args.group {
-            reg.add_to_group(g, &[name], None)?;
+            reg.add_to_group(g, std::slice::from_ref(&name), None)?;
         }
-        Ok(())
+        Ok((name, known))
     })?;
+    if known {
+        eprintln!("gita: {} is registered as '{name}'", target.display());
+    } else if name != folder {
+        eprintln!(
+            "gita: registered {} as '{name}' ('{folder}' is taken by another repo or group, or is not a valid name)",
+            target.display()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -339,7 +350,7 @@ fn from_manifest(ctx: &Ctx, args: &CloneArgs, dir: &Path) -> Result<ExitCode> {
                     t.display(),
                     with_flags_note(r)
                 )?,
-                Plan::Skip(why) => outln!("skip {}: {why}", r.name)?,
+                Plan::Skip(why) | Plan::Nothing(why) => outln!("skip {}: {why}", r.name)?,
             }
         }
         for g in &manifest.groups {
@@ -350,9 +361,13 @@ fn from_manifest(ctx: &Ctx, args: &CloneArgs, dir: &Path) -> Result<ExitCode> {
 
     let mut failed = false;
     for (r, p) in manifest.repos.iter().zip(&plans) {
-        if let Plan::Skip(why) = p {
-            eprintln!("gita: {}: {why}", r.name);
-            failed = true;
+        match p {
+            Plan::Skip(why) => {
+                eprintln!("gita: {}: {why}", r.name);
+                failed = true;
+            }
+            Plan::Nothing(why) => eprintln!("gita: note: {}: {why}", r.name),
+            Plan::Clone | Plan::Present => {}
         }
     }
     let mut jobs = Vec::new();
@@ -391,7 +406,7 @@ fn from_manifest(ctx: &Ctx, args: &CloneArgs, dir: &Path) -> Result<ExitCode> {
                 Plan::Present => true,
                 Plan::Clone if r.kind.as_deref() == Some("bare") => git::is_bare(t),
                 Plan::Clone => git::is_work_tree(t),
-                Plan::Skip(_) => false,
+                Plan::Skip(_) | Plan::Nothing(_) => false,
             };
             if !in_place {
                 continue;

@@ -19,6 +19,11 @@ pub fn run(ctx: &Ctx, args: &LlArgs) -> Result<ExitCode> {
     let settings = ctx.settings()?;
     let choice = EngineChoice::parse(ctx.status_engine().as_deref())?;
     let selected = registry.select(&args.names, &ctx.cwd)?;
+    if registry.repos.is_empty() && !args.json {
+        eprintln!(
+            "gita: no repos are registered yet; start with `gita add <folder>` (or `gita add -r ~/src` for every repo under a folder)"
+        );
+    }
 
     let requests: Vec<status::Request> = selected
         .iter()
