@@ -10,7 +10,7 @@ use anyhow::{Context as _, Result};
 
 use crate::registry::{Group, Registry, Repo};
 use crate::settings::SettingsFile;
-use crate::store;
+use crate::{csv, store};
 
 const FILES: [&str; 6] = [
     "repos.csv",
@@ -37,7 +37,7 @@ fn context_file(dir: &Path) -> Option<PathBuf> {
 /// Reads Python gita's files in `dir`.
 pub fn import(dir: &Path) -> Result<(Registry, SettingsFile)> {
     let mut reg = Registry::default();
-    for row in read_csv(&dir.join("repos.csv"), b',')? {
+    for row in read_csv(&dir.join("repos.csv"), ',')? {
         let field = |i: usize| row.get(i).map(String::as_str).unwrap_or("");
         let (path, name) = (field(0), field(1));
         if path.is_empty() || name.is_empty() {
@@ -54,7 +54,7 @@ pub fn import(dir: &Path) -> Result<(Registry, SettingsFile)> {
             },
         );
     }
-    for row in read_csv(&dir.join("groups.csv"), b':')? {
+    for row in read_csv(&dir.join("groups.csv"), ':')? {
         let Some(name) = row.first().filter(|n| !n.is_empty()) else {
             continue;
         };
@@ -95,7 +95,7 @@ pub fn import(dir: &Path) -> Result<(Registry, SettingsFile)> {
             settings.widths.insert(k, width);
         }
     }
-    if let Some(row) = read_csv(&dir.join("info.csv"), b',')?.into_iter().next() {
+    if let Some(row) = read_csv(&dir.join("info.csv"), ',')?.into_iter().next() {
         let items: Vec<String> = row
             .into_iter()
             .filter(|i| crate::settings::ALL_INFO_ITEMS.contains(&i.as_str()))
@@ -107,7 +107,7 @@ pub fn import(dir: &Path) -> Result<(Registry, SettingsFile)> {
 
 /// A two-row CSV (header, values) as pairs.
 fn header_csv(path: &Path) -> Result<Option<Vec<(String, String)>>> {
-    let rows = read_csv(path, b',')?;
+    let rows = read_csv(path, ',')?;
     let (Some(keys), Some(values)) = (rows.first(), rows.get(1)) else {
         return Ok(None);
     };
@@ -116,72 +116,14 @@ fn header_csv(path: &Path) -> Result<Option<Vec<(String, String)>>> {
     ))
 }
 
-/// Rows of a CSV file as written by Python's `csv` module (minimal quoting,
-/// doubled quotes). Missing file = no rows.
-fn read_csv(path: &Path, delim: u8) -> Result<Vec<Vec<String>>> {
+/// Rows of a CSV file as Python's `csv` module reads it. Missing file = no rows.
+fn read_csv(path: &Path, delim: char) -> Result<Vec<Vec<String>>> {
     Ok(store::read_text(path)?
-        .map(|text| parse_csv(&text, delim))
+        .map(|text| {
+            csv::parse(&text, delim)
+                .into_iter()
+                .map(|r| r.fields)
+                .collect()
+        })
         .unwrap_or_default())
-}
-
-pub fn parse_csv(text: &str, delim: u8) -> Vec<Vec<String>> {
-    let delim = delim as char;
-    let mut rows = Vec::new();
-    let mut row = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    let mut touched = false;
-    while let Some(c) = chars.next() {
-        touched = true;
-        if quoted {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => quoted = false,
-                _ => field.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' if field.is_empty() => quoted = true,
-            c if c == delim => row.push(std::mem::take(&mut field)),
-            '\r' => {}
-            '\n' => {
-                row.push(std::mem::take(&mut field));
-                if !(row.len() == 1 && row[0].is_empty()) {
-                    rows.push(std::mem::take(&mut row));
-                }
-                row.clear();
-                touched = false;
-            }
-            _ => field.push(c),
-        }
-    }
-    if touched {
-        row.push(field);
-        if !(row.len() == 1 && row[0].is_empty()) {
-            rows.push(row);
-        }
-    }
-    rows
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_csv;
-
-    #[test]
-    fn csv_quotes_and_delimiters() {
-        let rows = parse_csv("a,\"b,c\",\"d\"\"e\"\n\nx,y\n", b',');
-        assert_eq!(rows, vec![vec!["a", "b,c", "d\"e"], vec!["x", "y"]]);
-    }
-
-    #[test]
-    fn csv_colon_groups_without_trailing_newline() {
-        let rows = parse_csv("g1:r1 r2:/p\n\"a:b\":r3:", b':');
-        assert_eq!(rows, vec![vec!["g1", "r1 r2", "/p"], vec!["a:b", "r3", ""]]);
-    }
 }

@@ -9,6 +9,7 @@ mod cli;
 mod color;
 mod commands;
 mod complete;
+mod csv;
 mod delegate;
 mod git;
 mod import;
