@@ -29,7 +29,8 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) if print::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("gita: error: {err:#}");
+            // Errors quote names and values from files: keep them to one safe line.
+            eprintln!("gita: error: {}", print::sanitize(&format!("{err:#}")));
             ExitCode::FAILURE
         }
     }
