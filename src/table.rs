@@ -12,6 +12,10 @@ use crate::print::sanitize;
 use crate::settings;
 use crate::status::{RepoStatus, Situation, reldate};
 
+/// The widest a fixed column width may be (`info set-length`, settings);
+/// a wider setting counts as this.
+pub const MAX_WIDTH: usize = 1000;
+
 /// One line of the table: a repository and what was read from it.
 pub struct Row<'a> {
     pub name: &'a str,
@@ -181,7 +185,7 @@ pub fn render(rows: &[Row<'_>], opts: &TableOptions) -> String {
         .map(|(i, col)| {
             let fixed = col.width_key().and_then(|k| opts.widths.get(k)).copied();
             match fixed {
-                Some(w) if w > 0 => w,
+                Some(w) if w > 0 => w.min(MAX_WIDTH),
                 _ => table
                     .iter()
                     .filter(|cells| cells.len() == cols.len())
@@ -473,6 +477,21 @@ mod tests {
             render(&rows, &o),
             "r main   [∅] a very lo… (0 seconds ago)\n"
         );
+    }
+
+    #[test]
+    fn huge_widths_are_capped() {
+        let s = status(None);
+        let rows = [Row {
+            name: "r",
+            path: "/r",
+            status: Ok(&s),
+        }];
+        let mut o = opts();
+        o.widths.insert("branch".into(), usize::MAX);
+        let text = render(&rows, &o);
+        assert!(text.contains(&format!("r main{}[", " ".repeat(MAX_WIDTH - 4 + 1))));
+        assert!(text.len() < 2 * MAX_WIDTH, "{}", text.len());
     }
 
     #[test]

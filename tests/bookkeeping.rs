@@ -377,6 +377,8 @@ fn info_items_and_lengths() {
         .err("ITEM WIDTH pairs");
     env.gita(&["info", "set-length", "path", "wide"])
         .err("must be a whole number");
+    env.gita(&["info", "set-length", "path", "1001"])
+        .err("must be a whole number from 0 to 1000");
     env.gita(&["info", "set-length", "bogus", "3"])
         .err("unknown item 'bogus'");
 }

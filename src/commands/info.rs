@@ -8,6 +8,7 @@ use crate::cli::{InfoArgs, InfoCommand};
 use crate::outln;
 use crate::print::sanitize;
 use crate::settings::{ALL_INFO_ITEMS, Ctx, default_widths};
+use crate::table::MAX_WIDTH;
 
 pub fn run(ctx: &Ctx, args: &InfoArgs) -> Result<ExitCode> {
     match args.command.as_ref().unwrap_or(&InfoCommand::Ll) {
@@ -70,8 +71,11 @@ fn parse_widths(pairs: &[String]) -> Result<Vec<(String, usize)>> {
                 ALL_INFO_ITEMS.join(", ")
             );
         }
-        let Ok(n) = width.parse::<usize>() else {
-            bail!("width of '{item}' must be a whole number (0 = no limit), not '{width}'");
+        let n = match width.parse::<usize>() {
+            Ok(n) if n <= MAX_WIDTH => n,
+            _ => bail!(
+                "width of '{item}' must be a whole number from 0 to {MAX_WIDTH} (0 = no limit), not '{width}'"
+            ),
         };
         out.push((item.clone(), n));
     }
