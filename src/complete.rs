@@ -364,7 +364,9 @@ fn registry() -> Option<&'static Registry> {
             let path = dir.join(paths::REGISTRY);
             match store::read_text(&path).ok()? {
                 Some(text) => store::parse(&text, &path).ok(),
-                None if import::has_python_files(&dir) => import::import(&dir).ok().map(|(r, _)| r),
+                None if import::has_python_files(&dir) => {
+                    import::read(&dir).ok().map(|i| i.registry)
+                }
                 None => None,
             }
         })

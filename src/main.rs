@@ -9,6 +9,7 @@ mod cli;
 mod color;
 mod commands;
 mod complete;
+mod csv;
 mod delegate;
 mod git;
 mod import;
@@ -29,7 +30,8 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) if print::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("gita: error: {err:#}");
+            // Errors quote names and values from files: keep them to one safe line.
+            eprintln!("gita: error: {}", print::sanitize(&format!("{err:#}")));
             ExitCode::FAILURE
         }
     }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::import::parse_csv;
+use crate::csv;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -62,21 +62,21 @@ impl Manifest {
         ))
     }
 
-    /// Python gita's freeze CSV. Repos without a URL cannot be expressed in
-    /// it (Python gita reads an empty URL as a group row) and are left out;
-    /// the caller reports them.
+    /// Python gita's freeze CSV, quoted as Python's `csv` module quotes (so
+    /// any name and path reads back the same). Repos without a URL cannot
+    /// be expressed in it (Python gita reads an empty URL as a group row)
+    /// and are left out; the caller reports them.
     pub fn to_csv(&self) -> String {
         let mut out = String::new();
         for r in self.repos.iter().filter(|r| !r.url.is_empty()) {
-            out.push_str(&format!(
-                "{},{},{},{},{},{}\n",
-                r.url,
-                r.name,
-                r.path.display(),
-                r.kind.as_deref().unwrap_or(""),
-                r.flags.join(" "),
-                r.branch
-            ));
+            let path = r.path.display().to_string();
+            let flags = r.flags.join(" ");
+            let kind = r.kind.as_deref().unwrap_or("");
+            csv::write_record(
+                &mut out,
+                &[&r.url, &r.name, &path, kind, &flags, &r.branch],
+                ',',
+            );
         }
         for g in &self.groups {
             let path = g
@@ -84,7 +84,7 @@ impl Manifest {
                 .as_ref()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default();
-            out.push_str(&format!(",{},{},{}\n", g.name, path, g.repos.join("|")));
+            csv::write_record(&mut out, &["", &g.name, &path, &g.repos.join("|")], ',');
         }
         out
     }
@@ -106,15 +106,24 @@ impl Manifest {
         Ok((m, Format::Csv))
     }
 
+    /// Fields are taken as written, as Python gita's `clone -f` takes them.
     fn from_csv(text: &str, origin: &Path) -> Result<Manifest> {
         let mut m = Manifest::default();
-        for (i, row) in parse_csv(text, b',').into_iter().enumerate() {
-            let field = |k: usize| row.get(k).map(String::as_str).unwrap_or("").trim();
+        for record in csv::parse(text, ',') {
+            let row = &record.fields;
+            let field = |k: usize| row.get(k).map(String::as_str).unwrap_or("");
+            if record.unterminated {
+                bail!(
+                    "{}:{}: a quoted field is not closed before the end of the file",
+                    origin.display(),
+                    record.line
+                );
+            }
             if row.len() < 3 {
                 bail!(
                     "{}:{}: not a gita manifest row (expected url,name,path,type,flags,branch): {:?}",
                     origin.display(),
-                    i + 1,
+                    record.line,
                     row.join(",")
                 );
             }
@@ -222,6 +231,32 @@ mod tests {
         let (back, format) = Manifest::parse(&text, Path::new("m.csv")).expect("parse");
         assert_eq!(format, Format::Csv);
         assert_eq!(back, m);
+    }
+
+    #[test]
+    fn csv_quotes_names_and_paths_that_need_it() {
+        let mut m = sample();
+        m.repos[0].name = "my, \"odd\" repo".into();
+        m.repos[0].path = "/w/a,\"b\" c\r\nd ".into();
+        m.groups[0].repos = vec![m.repos[0].name.clone()];
+        let text = m.to_csv();
+        assert_eq!(
+            text,
+            "file:///r/api.git,\"my, \"\"odd\"\" repo\",\"/w/a,\"\"b\"\" c\r\nd \",,-c a=b,main\n\
+             ,g,/w,\"my, \"\"odd\"\" repo\"\n"
+        );
+        let (back, _) = Manifest::parse(&text, Path::new("m.csv")).expect("parse");
+        assert_eq!(back, m);
+    }
+
+    #[test]
+    fn csv_open_quote_is_an_error() {
+        let err = Manifest::parse("u,a,/a\nu,\"b,/b\n", Path::new("x")).expect_err("bad");
+        assert!(
+            err.to_string()
+                .contains("x:2: a quoted field is not closed"),
+            "{err}"
+        );
     }
 
     #[test]

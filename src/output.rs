@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::print::sanitize;
 use crate::runner::{Chunk, JobResult, Outcome, Sink, Stream};
 
 /// Clears the progress line (carriage return + erase line).
@@ -158,16 +159,17 @@ impl Sink for Writer {
 }
 
 /// A job's output as pieces for stdout and stderr, in arrival order, every
-/// line prefixed with `name: ` and the block ending in a newline; a line
+/// line prefixed with `name: ` (sanitized; the output itself is the
+/// command's and passes as it is) and the block ending in a newline; a line
 /// saying why it failed (timeout, signal, cannot run) is appended.
 pub fn render_block(result: &JobResult) -> Vec<(Stream, Vec<u8>)> {
-    let prefix = format!("{}: ", result.name);
+    let prefix = format!("{}: ", sanitize(&result.name));
     let mut pieces = prefix_lines(&prefix, &result.chunks);
     let note = match &result.outcome {
         Outcome::Exited(_) | Outcome::Interrupted => None,
         Outcome::Signaled(s) => Some(format!("gita: killed by signal {s}")),
         Outcome::TimedOut(t) => Some(format!("gita: timed out after {}, killed", secs(*t))),
-        Outcome::SpawnFailed(msg) => Some(format!("gita: {msg}")),
+        Outcome::SpawnFailed(msg) => Some(format!("gita: {}", sanitize(msg))),
     };
     if let Some(note) = note {
         pieces.push((Stream::Err, format!("{prefix}{note}\n").into_bytes()));
@@ -252,7 +254,7 @@ pub fn json_line(result: &JobResult) -> serde_json::Result<String> {
 pub fn summary_line(ok: &[String], failed: &[String], elapsed: Duration) -> String {
     let mut line = format!("gita: {} ok", ok.len());
     if !failed.is_empty() {
-        let mut names = failed.to_vec();
+        let mut names: Vec<String> = failed.iter().map(|n| sanitize(n)).collect();
         names.sort();
         line.push_str(&format!(", {} failed ({})", names.len(), names.join(", ")));
     }
@@ -274,10 +276,9 @@ pub fn progress_line(
         line.push_str(&format!(" · {failed} failed"));
     }
     if !running.is_empty() {
-        let names: Vec<&str> = running.iter().map(String::as_str).collect();
+        let names: Vec<String> = running.iter().map(|n| sanitize(n)).collect();
         line.push_str(&format!(" · running: {}", names.join(", ")));
     }
-    let line: String = line.chars().filter(|c| !c.is_control()).collect();
     let max = width.saturating_sub(1).max(10);
     if line.chars().count() > max {
         let mut cut: String = line.chars().take(max - 1).collect();
@@ -395,6 +396,30 @@ mod tests {
             "gita: 2 ok, 2 failed (b, z) in 1.5s"
         );
         assert_eq!(summary_line(&ok, &[], Duration::ZERO), "gita: 2 ok in 0.0s");
+    }
+
+    #[test]
+    fn names_are_sanitized() {
+        let mut r = result(Outcome::SpawnFailed("no \x1b[2J git".into()));
+        r.name = "r\x1b[31m".into();
+        assert_eq!(
+            text(&render_block(&r)),
+            vec![
+                (Stream::Out, "r?[31m: hi\n".to_string()),
+                (Stream::Err, "r?[31m: oops\n".to_string()),
+                (Stream::Err, "r?[31m: gita: no ?[2J git\n".to_string()),
+            ]
+        );
+        let failed = vec!["b\x1b]0;x\x07".to_string()];
+        assert_eq!(
+            summary_line(&[], &failed, Duration::ZERO),
+            "gita: 0 ok, 1 failed (b?]0;x?) in 0.0s"
+        );
+        let running: BTreeSet<String> = ["\u{202e}a\tb".to_string()].into();
+        assert_eq!(
+            progress_line(0, 1, 0, &running, Duration::ZERO, 80),
+            "[0/1] 0.0s · running: ?a b"
+        );
     }
 
     #[test]

@@ -1,13 +1,14 @@
 //! Pure rendering of the `gita ll` table to a `String`: info-item columns,
 //! symbols and ahead/behind counts, situation colors, fixed widths
-//! (`info set-length`), fitting to the terminal width, and sanitizing text
-//! that comes from repositories before it reaches a terminal.
+//! (`info set-length`), fitting to the terminal width; text that comes from
+//! repositories is sanitized before it reaches a terminal.
 
 use std::collections::BTreeMap;
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::color::Palette;
+use crate::print::sanitize;
 use crate::settings;
 use crate::status::{RepoStatus, Situation, reldate};
 
@@ -74,19 +75,6 @@ impl TableOptions {
                 .unwrap_or_else(|| "white".into()),
         }
     }
-}
-
-/// Replaces control characters (and bidi overrides, which can make text read
-/// differently from what it is) in repo-provided text; tabs become spaces.
-pub fn sanitize(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\t' => ' ',
-            c if c.is_control() => '?',
-            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' => '?',
-            c => c,
-        })
-        .collect()
 }
 
 /// The `[symbols]` text of a status: dirty, staged, stashed, untracked, then
@@ -491,6 +479,24 @@ mod tests {
             render(&rows, &o),
             "r main   [∅] a very lo… (0 seconds ago)\n"
         );
+    }
+
+    #[test]
+    fn huge_widths_are_capped() {
+        let s = status(None);
+        let rows = [Row {
+            name: "r",
+            path: "/r",
+            status: Ok(&s),
+        }];
+        let mut o = opts();
+        o.widths.insert("branch".into(), usize::MAX);
+        let text = render(&rows, &o);
+        assert!(text.contains(&format!(
+            "r main{}[",
+            " ".repeat(settings::MAX_WIDTH - 4 + 1)
+        )));
+        assert!(text.len() < 2 * settings::MAX_WIDTH, "{}", text.len());
     }
 
     #[test]

@@ -377,6 +377,8 @@ fn info_items_and_lengths() {
         .err("ITEM WIDTH pairs");
     env.gita(&["info", "set-length", "path", "wide"])
         .err("must be a whole number");
+    env.gita(&["info", "set-length", "path", "1001"])
+        .err("must be a whole number from 0 to 1000");
     env.gita(&["info", "set-length", "bogus", "3"])
         .err("unknown item 'bogus'");
 }
@@ -628,4 +630,84 @@ fn add_a_file_path_says_so() {
     let file = repo.join("README.md");
     env.gita(&["add", file.to_str().expect("utf8")])
         .err("not a folder");
+}
+
+/// No control character (an escape starts a terminal sequence, a bell rings)
+/// in what gita printed.
+#[track_caller]
+fn assert_no_controls(run: &common::Run) {
+    for text in [&run.stdout, &run.stderr] {
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "control characters printed\n{run:#?}"
+        );
+    }
+}
+
+#[test]
+fn names_paths_and_settings_from_edited_files_print_no_escapes() {
+    let env = TestEnv::new();
+    let good = env.repo("good");
+    let odd = env.repo("odd\u{1b}[2Jdir");
+    fs::create_dir_all(env.config_dir()).expect("mkdir");
+    // YAML's "\e" is ESC and "\a" is BEL.
+    let registry = format!(
+        "repos:
+  \"r\\e[31m\":
+    path: \"{}\"
+  good:
+    path: {}
+    flags: [-c, \"gita.test=\\e[5m\"]
+  \"gone\\e[5m\":
+    path: \"/nowhere/\\e]0;title\\a\"
+groups:
+  \"g\\e[1m\":
+    repos: [\"gone\\e[5m\", good, \"r\\e[31m\"]
+    path: \"{}\\e[1m\"
+context: \"g\\e[1m\"
+",
+        odd.display().to_string().replace('\u{1b}', "\\e"),
+        good.display(),
+        env.work.display()
+    );
+    fs::write(env.registry_path(), registry).expect("write registry");
+    fs::write(
+        env.config_dir().join("settings.yml"),
+        "info_items: [branch, \"\\e[31mx\"]\ncolors:\n  in_sync: \"\\e[5m\"\n",
+    )
+    .expect("write settings");
+
+    let ls = env.gita(&["ls"]).ok();
+    assert_eq!(ls.stdout, "gone?[5m good r?[31m\n");
+    let path = env.gita(&["ls", "r\u{1b}[31m"]).ok();
+    assert_eq!(
+        path.stdout,
+        format!("{}\n", odd.display()).replace('\u{1b}', "?")
+    );
+    let context = env.gita(&["context"]).ok();
+    assert_eq!(context.stdout, "g?[1m: gone?[5m good r?[31m\n");
+    let group_ll = env.gita(&["group", "ll"]).ok();
+    assert!(group_ll.stdout.contains("  - r?[31m\n"), "{group_ll:?}");
+    let runs = [
+        ls,
+        path,
+        context,
+        group_ll,
+        env.gita(&["group", "ls"]).ok(),
+        env.gita(&["flags"]).ok(),
+        env.gita(&["group", "ll", "g\u{1b}[1m"]).ok(),
+        env.gita(&["color"]).ok(),
+        env.gita(&["info"]).ok(),
+        // One repo's folder is gone: ll and the run fail there.
+        env.gita(&["ll"]).code(1),
+        env.gita(&["ll", "-g"]).code(1),
+        env.gita(&["super", "branch", "--show-current"]).code(1),
+        env.gita(&["ls", "r\u{1b}[3"]).err("did you mean 'r?[31m'?"),
+    ];
+    for run in &runs {
+        assert_no_controls(run);
+    }
+    let run = &runs[11];
+    assert!(run.stderr.contains("1 failed (gone?[5m)"), "{run:?}");
+    assert!(run.stdout.contains("r?[31m: main\n"), "{run:?}");
 }

@@ -117,3 +117,257 @@ fn auto_context_is_imported() {
     fs::write(dir.join("auto.context"), "").expect("write");
     assert_eq!(env.gita_in(&a, &["context"]).ok().stdout, "g (auto): a\n");
 }
+
+/// No control character (an escape starts a terminal sequence) in what gita
+/// printed.
+#[track_caller]
+fn assert_no_controls(run: &common::Run) {
+    for text in [&run.stdout, &run.stderr] {
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "control characters printed\n{run:#?}"
+        );
+    }
+}
+
+/// Writes Python gita's files into the config dir; returns them for a
+/// check that they are left as they were.
+fn write_files(env: &TestEnv, files: &[(&str, String)]) -> Vec<(String, Vec<u8>)> {
+    let dir = env.config_dir();
+    fs::create_dir_all(&dir).expect("mkdir");
+    for (name, text) in files {
+        fs::write(dir.join(name), text).expect("write");
+    }
+    files
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.as_bytes().to_vec()))
+        .collect()
+}
+
+#[track_caller]
+fn assert_untouched(env: &TestEnv, files: Vec<(String, Vec<u8>)>) {
+    for (name, bytes) in files {
+        assert_eq!(
+            fs::read(env.config_dir().join(&name)).expect("read"),
+            bytes,
+            "{name} was modified"
+        );
+    }
+}
+
+#[test]
+fn invalid_repos_and_groups_are_reported_by_line_and_left_out() {
+    let env = TestEnv::new();
+    let a = env.repo("a").display().to_string();
+    let b = env.repo("b").display().to_string();
+    let x = env.repo("x").display().to_string();
+    // As Python's csv.writer writes them: `\r\n` line ends, quotes as needed.
+    let repos = [
+        format!("{a},a,,"),
+        format!("{x},../../x,,"),
+        format!("{x},/abs,,"),
+        format!("{x},-rf,,"),
+        format!("{x},auto,,"),
+        format!("{x},\"new\r\nline\",,"),
+        format!("{x},tab\there,,"),
+        format!("{x},esc\u{1b}[31mred,,"),
+        "relative/path,rel,,".to_string(),
+        format!("{b},b,,--git-dir=x --work-tree=y"),
+        format!("{a},a,,"),
+        format!("{x},weird,svn,"),
+        format!("{x},ctl,,-c x=\u{1b}[5m"),
+    ];
+    let groups = [
+        "a:a:".to_string(),
+        "auto:a:".to_string(),
+        "evil\u{1b}[2J:a:".to_string(),
+        format!("team:a b ghost ../../x:{}", env.work.display()),
+        "rel:a:relative".to_string(),
+        "team:b:".to_string(),
+    ];
+    let files = write_files(
+        &env,
+        &[
+            ("repos.csv", repos.join("\r\n") + "\r\n"),
+            ("groups.csv", groups.join("\r\n") + "\r\n"),
+            ("ghost.context", String::new()),
+        ],
+    );
+
+    let run = env.gita(&["ls"]).ok();
+    assert_no_controls(&run);
+    assert_eq!(run.stdout, "a b weird\n");
+    let repos_csv = env.config_dir().join("repos.csv").display().to_string();
+    let groups_csv = env.config_dir().join("groups.csv").display().to_string();
+    for (file, line, reason) in [
+        (
+            &repos_csv,
+            2,
+            "a repo name cannot be an absolute path or contain empty, '.' or '..' parts: \"../../x\"; line skipped",
+        ),
+        (&repos_csv, 3, "a repo name cannot be an absolute path"),
+        (&repos_csv, 4, "a repo name cannot start with '-'"),
+        (&repos_csv, 5, "'auto' is reserved"),
+        (
+            &repos_csv,
+            6,
+            "a repo name cannot contain control characters",
+        ),
+        (
+            &repos_csv,
+            8,
+            "a repo name cannot contain control characters",
+        ),
+        (
+            &repos_csv,
+            9,
+            "a repo name cannot contain control characters",
+        ),
+        (&repos_csv, 10, "repo 'rel': the path is not absolute"),
+        (&repos_csv, 12, "repo 'a' is already on line 1"),
+        (
+            &repos_csv,
+            13,
+            "repo 'weird': unknown type \"svn\" left out",
+        ),
+        (
+            &repos_csv,
+            14,
+            "a flag of repo 'ctl' contains a control character",
+        ),
+        (
+            &groups_csv,
+            1,
+            "cannot use 'a' as a group name: a repo has that name",
+        ),
+        (&groups_csv, 2, "'auto' is reserved"),
+        (
+            &groups_csv,
+            3,
+            "a group name cannot contain control characters",
+        ),
+        (
+            &groups_csv,
+            4,
+            "group 'team': unknown repo(s) \"ghost\", \"../../x\" left out",
+        ),
+        (&groups_csv, 5, "group 'rel': the path is not absolute"),
+        (&groups_csv, 6, "a group named 'team' already exists"),
+    ] {
+        let want = format!("gita: warning: {file}:{line}: {reason}");
+        assert!(run.stderr.contains(&want), "{want}\n{}", run.stderr);
+    }
+    assert!(
+        run.stderr
+            .contains("the context \"ghost\" is not an imported group"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("imported 3 repo(s) and 2 group(s) from Python gita's files"),
+        "{}",
+        run.stderr
+    );
+
+    assert_eq!(env.gita(&["group", "ls"]).ok().stdout, "rel team\n");
+    assert_eq!(env.gita(&["group", "ll", "team"]).ok().stdout, "a b\n");
+    assert_eq!(
+        env.gita(&["group", "ll"]).ok().stdout,
+        format!("rel: \n  - a\nteam: {}\n  - a\n  - b\n", env.work.display())
+    );
+    assert_eq!(
+        env.gita(&["flags"]).ok().stdout,
+        "b: --git-dir=x --work-tree=y\n"
+    );
+    assert_eq!(env.gita(&["context"]).ok().stdout, "Context is not set\n");
+    assert_untouched(&env, files);
+}
+
+#[test]
+fn invalid_settings_are_reported_and_left_out() {
+    let env = TestEnv::new();
+    let a = env.repo("a");
+    let files = write_files(
+        &env,
+        &[
+            ("repos.csv", format!("{},a,,\r\n", a.display())),
+            (
+                "color.csv",
+                "in_sync,diverged,bogus,remote_ahead\r\n\u{1b}[5m,b_red,red,purple\r\n".into(),
+            ),
+            ("info.csv", "branch,\u{1b}[31m,path,branch\r\n".into()),
+            (
+                "symbols.csv",
+                "dirty,staged,weird\r\n\u{1b}[31m,S,W\r\n".into(),
+            ),
+            (
+                "layout.csv",
+                "branch,path,commit_msg,nonsense,symbols\r\n99999999999,abc,10,5,1001\r\n".into(),
+            ),
+        ],
+    );
+
+    let run = env.gita(&["color"]).ok();
+    assert_no_controls(&run);
+    assert_eq!(
+        run.stdout.lines().skip(2).collect::<Vec<_>>(),
+        [
+            "no_remote   : white",
+            "in_sync     : green",
+            "diverged    : b_red",
+            "local_ahead : purple",
+            "remote_ahead: purple",
+        ]
+    );
+    let file = |name: &str| env.config_dir().join(name).display().to_string();
+    for (name, line, reason) in [
+        (
+            "color.csv",
+            2,
+            "unknown color \"\\u{1b}[5m\" for 'in_sync' left out",
+        ),
+        ("color.csv", 1, "unknown situation \"bogus\" left out"),
+        ("symbols.csv", 1, "unknown symbol \"weird\" left out"),
+        (
+            "symbols.csv",
+            2,
+            "the symbol for 'dirty' contains a control character",
+        ),
+        (
+            "layout.csv",
+            2,
+            "the width of 'branch' must be a whole number from 0 to 1000, not \"99999999999\"",
+        ),
+        (
+            "layout.csv",
+            2,
+            "the width of 'path' must be a whole number from 0 to 1000, not \"abc\"",
+        ),
+        (
+            "layout.csv",
+            2,
+            "the width of 'symbols' must be a whole number from 0 to 1000, not \"1001\"",
+        ),
+        ("layout.csv", 1, "unknown item \"nonsense\" left out"),
+        ("info.csv", 1, "unknown info item \"\\u{1b}[31m\" left out"),
+        ("info.csv", 1, "info item 'branch' is listed twice"),
+    ] {
+        let want = format!("gita: warning: {}:{line}: {reason}", file(name));
+        assert!(run.stderr.contains(&want), "{want}\n{}", run.stderr);
+    }
+
+    let info = env.gita(&["info"]).ok();
+    assert_eq!(
+        info.stdout,
+        "In use: branch,path\nUnused: branch_name,commit_msg,commit_time\n"
+    );
+    let settings = env.settings();
+    assert!(settings.contains("staged: S"), "{settings}");
+    assert!(settings.contains("commit_msg: 10"), "{settings}");
+    for absent in ["99999999999", "weird", "bogus", "nonsense", "\\e", "\u{1b}"] {
+        assert!(!settings.contains(absent), "{absent} in\n{settings}");
+    }
+    assert_no_controls(&env.gita(&["ll"]).ok());
+    assert_untouched(&env, files);
+}

@@ -444,3 +444,90 @@ fn clone_from_manifest_one_job_at_a_time() {
     env.gita(&["clone", "-f", file.to_str().expect("utf8"), "-j", "0"])
         .code(2);
 }
+
+#[test]
+fn csv_round_trips_names_and_paths_with_commas_quotes_spaces_and_newlines() {
+    let env = TestEnv::new();
+    let mut dirs = Vec::new();
+    for (folder, remote) in [("odd, \"dir\" x", "odd"), ("two\nlines", "two")] {
+        let dir = env.repo(folder);
+        let bare = env.bare(remote);
+        let url = format!("file://{}", bare.display());
+        env.git(&dir, &["remote", "add", "origin", &url]);
+        env.git(&dir, &["push", "-q", "-u", "origin", "main"]);
+        env.gita(&["add", dir.to_str().expect("utf8")]).ok();
+        dirs.push(dir);
+    }
+    let name = "my, \"odd\" repo";
+    env.gita(&["rename", "odd, \"dir\" x", name]).ok();
+    env.gita(&["group", "add", name, "two_lines", "-n", "a \"g\", b"])
+        .ok();
+    let before = env.gita(&["freeze"]).ok().stdout;
+    let csv = env.gita(&["freeze", "--format", "csv"]).ok().stdout;
+    let file = env.root.join("manifest.csv");
+    fs::write(&file, &csv).expect("write manifest");
+
+    if common::have("python3", "reading gita's CSV with Python's csv module") {
+        // Python gita's `clone -f` reads the file this way.
+        let script = "import csv, json, sys\n\
+                      print(json.dumps(list(csv.reader(open(sys.argv[1])))))";
+        let out = std::process::Command::new("python3")
+            .args(["-c", script])
+            .arg(&file)
+            .output()
+            .expect("run python3");
+        assert!(out.status.success(), "{out:?}");
+        let rows: Vec<Vec<String>> = serde_json::from_slice(&out.stdout).expect("json");
+        let url = |remote: &str| {
+            format!(
+                "file://{}",
+                env.root
+                    .join("remotes")
+                    .join(format!("{remote}.git"))
+                    .display()
+            )
+        };
+        let path = |dir: &Path| dir.display().to_string();
+        let expected = vec![
+            vec![
+                url("odd"),
+                name.into(),
+                path(&dirs[0]),
+                "".into(),
+                "".into(),
+                "main".into(),
+            ],
+            vec![
+                url("two"),
+                "two_lines".into(),
+                path(&dirs[1]),
+                "".into(),
+                "".into(),
+                "main".into(),
+            ],
+            vec![
+                "".into(),
+                "a \"g\", b".into(),
+                "".into(),
+                format!("{name}|two_lines"),
+            ],
+        ];
+        assert_eq!(rows, expected, "{csv}");
+    }
+
+    // A new machine: the work trees and the registry are gone.
+    env.gita(&["clear"]).ok();
+    for dir in &dirs {
+        fs::remove_dir_all(dir).expect("rm");
+    }
+    env.gita(&["clone", "-f", "-p", file.to_str().expect("utf8")])
+        .ok();
+    assert_eq!(env.gita(&["freeze"]).ok().stdout, before);
+    assert_eq!(
+        env.gita(&["group", "ll", "a \"g\", b"]).ok().stdout,
+        format!("{name} two_lines\n")
+    );
+    for dir in &dirs {
+        assert_eq!(branch_of(&env, dir), "main");
+    }
+}

@@ -13,6 +13,7 @@ use anyhow::{Result, bail};
 use crate::cli::AddArgs;
 use crate::git::{is_bare, is_submodule, is_work_tree};
 use crate::outln;
+use crate::print::sanitize;
 use crate::registry::{Registry, Repo};
 use crate::settings::{Ctx, absolute};
 
@@ -81,7 +82,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<ExitCode> {
         if !utf8 {
             eprintln!(
                 "gita: skipping {}: gita keeps paths as UTF-8 text and cannot store this one",
-                f.path.display()
+                sanitize(&f.path.to_string_lossy())
             );
         }
         utf8
@@ -94,7 +95,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<ExitCode> {
         let new = new_repos(&reg, &found);
         report_found(new.len())?;
         for (name, f) in new {
-            outln!("{name}: {}", f.path.display())?;
+            outln!("{name}: {}", sanitize(&f.path.to_string_lossy()))?;
         }
         if let Some(group) = &args.group {
             outln!("(all of them into group {group})")?;
@@ -235,7 +236,7 @@ fn walk(root: &Path, dir: &Path, skip_submodule: bool, found: &mut Vec<Found>) {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
-            eprintln!("gita: skipping {}: {e}", dir.display());
+            eprintln!("gita: skipping {}: {e}", sanitize(&dir.to_string_lossy()));
             return;
         }
     };

@@ -7,6 +7,7 @@ use anyhow::Result;
 use crate::cli::{ColorArgs, ColorCommand};
 use crate::color::{NAMES, Palette};
 use crate::outln;
+use crate::print::sanitize;
 use crate::settings::{Ctx, SITUATIONS, default_colors};
 
 pub fn run(ctx: &Ctx, args: &ColorArgs) -> Result<ExitCode> {
@@ -22,8 +23,12 @@ pub fn run(ctx: &Ctx, args: &ColorArgs) -> Result<ExitCode> {
                 outln!("{}", cells.join("").trim_end())?;
             }
             for situation in SITUATIONS {
+                // A hand-edited settings file may hold anything here.
                 let color = settings.color(situation);
-                outln!("{situation:<12}: {}", palette.paint(color, color))?;
+                outln!(
+                    "{situation:<12}: {}",
+                    palette.paint(&sanitize(color), color)
+                )?;
             }
         }
         ColorCommand::Set { situation, color } => {

@@ -6,6 +6,7 @@ use anyhow::Result;
 
 use crate::cli::ContextArgs;
 use crate::outln;
+use crate::print::sanitize;
 use crate::registry::{AUTO, Context};
 use crate::settings::Ctx;
 
@@ -25,7 +26,7 @@ pub fn run(ctx: &Ctx, args: &ContextArgs) -> Result<ExitCode> {
                     } else {
                         ""
                     };
-                    outln!("{name}{auto}: {members}")?;
+                    outln!("{}{auto}: {}", sanitize(&name), sanitize(&members))?;
                 }
                 Context::AutoNoMatch => outln!("auto: none detected!")?,
                 Context::None => outln!("Context is not set")?,

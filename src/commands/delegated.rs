@@ -14,6 +14,7 @@ use anyhow::Result;
 use crate::cli::RunArgs;
 use crate::delegate::Delegated;
 use crate::output::{Mode, Writer};
+use crate::print::sanitize;
 use crate::runner::{self, End, Job, JobResult, Outcome};
 use crate::settings::Ctx;
 
@@ -80,7 +81,7 @@ pub fn execute_concurrent(ctx: &Ctx, jobs: Vec<Job>, args: &RunArgs) -> Result<E
     let mut needy: Vec<&JobResult> = run.results.iter().filter(|r| r.needs_terminal()).collect();
     needy.sort_by(|a, b| a.name.cmp(&b.name));
     if !needy.is_empty() {
-        let names: Vec<&str> = needy.iter().map(|r| r.name.as_str()).collect();
+        let names: Vec<String> = needy.iter().map(|r| sanitize(&r.name)).collect();
         if ctx.stdin_tty && !args.json {
             eprintln!(
                 "gita: {} need a terminal (password, passphrase, host key or editor); running them one at a time: {}",
@@ -151,15 +152,17 @@ fn run_attached(jobs: &[Job], timeout: Option<Duration>) -> Result<ExitCode> {
 fn attached_one(job: &Job, timeout: Option<Duration>) -> Result<JobResult> {
     {
         let mut out = std::io::stdout().lock();
-        writeln!(out, "{}", job.path.display())?;
+        writeln!(out, "{}", sanitize(&job.path.to_string_lossy()))?;
         out.flush()?;
     }
     let result = runner::run_attached(job, timeout)?;
     match &result.outcome {
-        Outcome::SpawnFailed(msg) => eprintln!("gita: {}: {msg}", job.name),
+        Outcome::SpawnFailed(msg) => {
+            eprintln!("gita: {}: {}", sanitize(&job.name), sanitize(msg));
+        }
         Outcome::TimedOut(t) => eprintln!(
             "gita: {}: timed out after {:.1}s, killed",
-            job.name,
+            sanitize(&job.name),
             t.as_secs_f64()
         ),
         _ => {}

@@ -7,6 +7,7 @@ use anyhow::Result;
 
 use crate::cli::{FlagsArgs, FlagsCommand};
 use crate::outln;
+use crate::print::sanitize;
 use crate::settings::Ctx;
 
 pub fn run(ctx: &Ctx, args: &FlagsArgs) -> Result<ExitCode> {
@@ -14,7 +15,7 @@ pub fn run(ctx: &Ctx, args: &FlagsArgs) -> Result<ExitCode> {
         FlagsCommand::Ll => {
             let reg = ctx.registry()?;
             for (name, repo) in reg.repos.iter().filter(|(_, r)| !r.flags.is_empty()) {
-                outln!("{name}: {}", repo.flags.join(" "))?;
+                outln!("{}: {}", sanitize(name), sanitize(&repo.flags.join(" ")))?;
             }
         }
         FlagsCommand::Set { repo, flags } => {

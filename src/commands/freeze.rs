@@ -8,6 +8,7 @@ use anyhow::Result;
 
 use crate::cli::{FreezeArgs, ManifestFormat};
 use crate::manifest::{Manifest, ManifestGroup, ManifestRepo};
+use crate::print::sanitize;
 use crate::registry::{Context, Registry, Repo};
 use crate::settings::Ctx;
 use crate::{git, out};
@@ -28,18 +29,18 @@ pub fn run(ctx: &Ctx, args: &FreezeArgs) -> Result<ExitCode> {
     for r in manifest.repos.iter().filter(|r| !r.path.exists()) {
         eprintln!(
             "gita: warning: {}: folder {} is missing; listed without url and branch",
-            r.name,
-            r.path.display()
+            sanitize(&r.name),
+            sanitize(&r.path.to_string_lossy())
         );
     }
     match args.format {
         ManifestFormat::Yaml => out!("{}", manifest.to_yaml()?)?,
         ManifestFormat::Csv => {
-            let skipped: Vec<&str> = manifest
+            let skipped: Vec<String> = manifest
                 .repos
                 .iter()
                 .filter(|r| r.url.is_empty())
-                .map(|r| r.name.as_str())
+                .map(|r| sanitize(&r.name))
                 .collect();
             if !skipped.is_empty() {
                 eprintln!(

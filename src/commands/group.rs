@@ -8,6 +8,7 @@ use anyhow::Result;
 use crate::cli::{GroupArgs, GroupCommand};
 use crate::color::Palette;
 use crate::outln;
+use crate::print::sanitize;
 use crate::settings::{Ctx, absolute};
 
 pub fn run(ctx: &Ctx, args: &GroupArgs) -> Result<ExitCode> {
@@ -21,7 +22,7 @@ pub fn run(ctx: &Ctx, args: &GroupArgs) -> Result<ExitCode> {
             if let Some(name) = group {
                 reg.check_groups(std::slice::from_ref(name))?;
                 if let Some(g) = reg.groups.get(name) {
-                    outln!("{}", g.repos.join(" "))?;
+                    outln!("{}", sanitize(&g.repos.join(" ")))?;
                 }
             } else {
                 let palette = Palette::new(ctx.color_stdout);
@@ -29,18 +30,18 @@ pub fn run(ctx: &Ctx, args: &GroupArgs) -> Result<ExitCode> {
                     let path = g
                         .path
                         .as_ref()
-                        .map(|p| p.display().to_string())
+                        .map(|p| sanitize(&p.to_string_lossy()))
                         .unwrap_or_default();
-                    outln!("{}: {path}", palette.heading(name))?;
+                    outln!("{}: {path}", palette.heading(&sanitize(name)))?;
                     for repo in &g.repos {
-                        outln!("  - {repo}")?;
+                        outln!("  - {}", sanitize(repo))?;
                     }
                 }
             }
         }
         GroupCommand::Ls => {
             let reg = ctx.registry()?;
-            let names: Vec<&str> = reg.groups.keys().map(String::as_str).collect();
+            let names: Vec<String> = reg.groups.keys().map(|n| sanitize(n)).collect();
             outln!("{}", names.join(" "))?;
         }
         GroupCommand::Add { repos, name, path } => {

@@ -6,13 +6,14 @@ use anyhow::{Result, bail};
 
 use crate::cli::{InfoArgs, InfoCommand};
 use crate::outln;
+use crate::print::sanitize;
 use crate::settings::{ALL_INFO_ITEMS, Ctx, default_widths};
 
 pub fn run(ctx: &Ctx, args: &InfoArgs) -> Result<ExitCode> {
     match args.command.as_ref().unwrap_or(&InfoCommand::Ll) {
         InfoCommand::Ll => {
             let settings = ctx.settings()?;
-            outln!("In use: {}", settings.info_items.join(","))?;
+            outln!("In use: {}", sanitize(&settings.info_items.join(",")))?;
             let mut unused: Vec<&str> = ALL_INFO_ITEMS
                 .into_iter()
                 .filter(|i| !settings.info_items.iter().any(|u| u == i))

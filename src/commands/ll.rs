@@ -170,7 +170,7 @@ fn by_group(
             .iter()
             .map(|e| e.repo.path.display().to_string())
             .collect();
-        out.push_str(&table::sanitize(group));
+        out.push_str(&crate::print::sanitize(group));
         out.push_str(":\n");
         out.push_str(&table::render(&rows(&members, &paths), &opts));
     }

@@ -6,6 +6,7 @@ use anyhow::Result;
 
 use crate::cli::LsArgs;
 use crate::outln;
+use crate::print::sanitize;
 use crate::settings::Ctx;
 
 pub fn run(ctx: &Ctx, args: &LsArgs) -> Result<ExitCode> {
@@ -14,11 +15,11 @@ pub fn run(ctx: &Ctx, args: &LsArgs) -> Result<ExitCode> {
         Some(name) => {
             reg.check_repos(std::slice::from_ref(name))?;
             if let Some(repo) = reg.repos.get(name) {
-                outln!("{}", repo.path.display())?;
+                outln!("{}", sanitize(&repo.path.to_string_lossy()))?;
             }
         }
         None => {
-            let names: Vec<&str> = reg.repos.keys().map(String::as_str).collect();
+            let names: Vec<String> = reg.repos.keys().map(|n| sanitize(n)).collect();
             outln!("{}", names.join(" "))?;
         }
     }
