@@ -260,6 +260,9 @@ impl Registry {
         if old == new {
             return Ok(());
         }
+        if RESERVED.contains(&new) {
+            bail!("'{new}' is reserved (see `gita context`) and cannot be a repo name");
+        }
         if self.repos.contains_key(new) {
             bail!("a repo named '{new}' already exists");
         }

@@ -467,3 +467,31 @@ fn a_relative_project_home_is_an_error() {
     );
     assert!(!env.work.join("relative").exists());
 }
+
+#[test]
+fn a_manifest_dry_run_prints_no_escape_sequences() {
+    let env = TestEnv::new();
+    let url = remote(&env, "api");
+    let manifest = write(
+        &env.root.join("m.yml"),
+        &format!(
+            "repos:\n- name: api\n  url: {url}\n  path: \"/x/\\e[31mred\"\ngroups:\n- name: g\n  repos: [\"api\", \"\\e]0;title\\a\"]\n"
+        ),
+    );
+    let run = env.gita(&["clone", "-f", s(&manifest), "-p", "-n"]).ok();
+    assert!(run.stdout.contains("group g: api ?]0;title?"), "{run:#?}");
+    assert!(
+        !run.stdout.contains('\x1b') && !run.stderr.contains('\x1b'),
+        "{run:#?}"
+    );
+}
+
+#[test]
+fn reserved_words_are_not_repo_names() {
+    let env = TestEnv::new();
+    env.repo("a");
+    env.gita(&["add", "a"]).ok();
+    for word in ["auto", "none"] {
+        env.gita(&["rename", "a", word]).err("is reserved");
+    }
+}

@@ -16,6 +16,7 @@ use anyhow::{Context as _, Result, bail};
 use crate::cli::{CloneArgs, RunArgs};
 use crate::commands::delegated;
 use crate::manifest::{Manifest, ManifestRepo};
+use crate::print::sanitize;
 use crate::registry::{Registry, Repo};
 use crate::runner::{Job, Program};
 use crate::settings::{Ctx, absolute};
@@ -188,7 +189,7 @@ fn one(ctx: &Ctx, args: &CloneArgs, dir: &Path) -> Result<ExitCode> {
         match &action {
             Plan::Clone => outln!("git clone {url} {}", target.display())?,
             Plan::Present => outln!("already cloned: {}", target.display())?,
-            Plan::Skip(why) | Plan::Nothing(why) => outln!("skip {folder}: {why}")?,
+            Plan::Skip(why) | Plan::Nothing(why) => outln!("skip {folder}: {}", sanitize(why))?,
         }
         if let Some(g) = &args.group {
             outln!("register {folder} in group {g}")?;
@@ -327,34 +328,33 @@ fn from_manifest(ctx: &Ctx, args: &CloneArgs, dir: &Path) -> Result<ExitCode> {
         .collect();
 
     if args.dry_run {
+        // Everything shown comes from someone else's file: sanitized.
+        let show = |line: String| outln!("{}", sanitize(&line));
         for ((r, t), p) in manifest.repos.iter().zip(&targets).zip(&plans) {
+            let branch = if r.branch.is_empty() {
+                String::new()
+            } else {
+                format!(" (branch {})", r.branch)
+            };
             match p {
-                Plan::Clone if r.branch.is_empty() => outln!(
-                    "clone {} {} -> {}{}",
+                Plan::Clone => show(format!(
+                    "clone {} {} -> {}{branch}{}",
                     r.name,
                     r.url,
                     t.display(),
                     with_flags_note(r)
-                )?,
-                Plan::Clone => outln!(
-                    "clone {} {} -> {} (branch {}){}",
-                    r.name,
-                    r.url,
-                    t.display(),
-                    r.branch,
-                    with_flags_note(r)
-                )?,
-                Plan::Present => outln!(
+                ))?,
+                Plan::Present => show(format!(
                     "register {} (already at {}){}",
                     r.name,
                     t.display(),
                     with_flags_note(r)
-                )?,
-                Plan::Skip(why) | Plan::Nothing(why) => outln!("skip {}: {why}", r.name)?,
+                ))?,
+                Plan::Skip(why) | Plan::Nothing(why) => show(format!("skip {}: {why}", r.name))?,
             }
         }
         for g in &manifest.groups {
-            outln!("group {}: {}", g.name, g.repos.join(" "))?;
+            show(format!("group {}: {}", g.name, g.repos.join(" ")))?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -363,10 +363,10 @@ fn from_manifest(ctx: &Ctx, args: &CloneArgs, dir: &Path) -> Result<ExitCode> {
     for (r, p) in manifest.repos.iter().zip(&plans) {
         match p {
             Plan::Skip(why) => {
-                eprintln!("gita: {}: {why}", r.name);
+                eprintln!("gita: {}: {}", r.name, sanitize(why));
                 failed = true;
             }
-            Plan::Nothing(why) => eprintln!("gita: note: {}: {why}", r.name),
+            Plan::Nothing(why) => eprintln!("gita: note: {}: {}", r.name, sanitize(why)),
             Plan::Clone | Plan::Present => {}
         }
     }
@@ -430,7 +430,11 @@ fn from_manifest(ctx: &Ctx, args: &CloneArgs, dir: &Path) -> Result<ExitCode> {
                 None
             };
             if let Err(e) = reg.add_to_group(&g.name, &members, path) {
-                eprintln!("gita: group '{}' not created: {e:#}", g.name);
+                eprintln!(
+                    "gita: group '{}' not created: {}",
+                    g.name,
+                    sanitize(&format!("{e:#}"))
+                );
                 failed = true;
             }
         }
