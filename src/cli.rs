@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::keys::{ColorName, InfoItem, Situation};
+
 const ABOUT: &str = "Manage many git repositories at once: a status table of every repo, \
 and any git or shell command run across repos and groups concurrently.";
 
@@ -256,11 +258,11 @@ pub enum ColorCommand {
     /// Set the color of a local/remote situation
     Set {
         /// Situation
-        #[arg(value_parser = clap::builder::PossibleValuesParser::new(crate::settings::SITUATIONS))]
-        situation: String,
+        #[arg(value_enum)]
+        situation: Situation,
         /// Color
-        #[arg(value_parser = clap::builder::PossibleValuesParser::new(crate::color::NAMES))]
-        color: String,
+        #[arg(value_enum)]
+        color: ColorName,
     },
     /// Go back to the default colors
     Reset,
@@ -279,13 +281,13 @@ pub enum InfoCommand {
     Ll,
     /// Show an item in `gita ll`
     Add {
-        #[arg(value_parser = clap::builder::PossibleValuesParser::new(crate::settings::ALL_INFO_ITEMS))]
-        item: String,
+        #[arg(value_enum)]
+        item: InfoItem,
     },
     /// Stop showing an item in `gita ll`
     Rm {
-        #[arg(value_parser = clap::builder::PossibleValuesParser::new(crate::settings::ALL_INFO_ITEMS))]
-        item: String,
+        #[arg(value_enum)]
+        item: InfoItem,
     },
     /// Set column widths: no arguments writes the default widths; or pairs
     /// ITEM WIDTH (0 = no limit), e.g. `set-length branch 30 path 0`

@@ -4,31 +4,31 @@
 
 use owo_colors::{OwoColorize, Style};
 
-/// Every color name `gita color set` accepts, in display order.
-pub const NAMES: [&str; 16] = [
-    "black", "red", "green", "yellow", "blue", "purple", "cyan", "white", "b_black", "b_red",
-    "b_green", "b_yellow", "b_blue", "b_purple", "b_cyan", "b_white",
-];
+use crate::keys::ColorName;
 
-/// The style for a color name; unknown names get no style.
-pub fn style(name: &str) -> Style {
-    let (bold, base) = match name.strip_prefix("b_") {
-        Some(base) => (true, base),
-        None => (false, name),
-    };
+/// The style of a color name.
+pub fn style(name: ColorName) -> Style {
     let s = Style::new();
-    let s = match base {
-        "black" => s.black(),
-        "red" => s.red(),
-        "green" => s.green(),
-        "yellow" => s.yellow(),
-        "blue" => s.blue(),
-        "purple" => s.magenta(),
-        "cyan" => s.cyan(),
-        "white" => s.white(),
-        _ => s,
-    };
-    if bold { s.bold() } else { s }
+    match name {
+        ColorName::Black => s.black(),
+        ColorName::Red => s.red(),
+        ColorName::Green => s.green(),
+        ColorName::Yellow => s.yellow(),
+        ColorName::Blue => s.blue(),
+        ColorName::Purple => s.magenta(),
+        ColorName::Cyan => s.cyan(),
+        ColorName::White => s.white(),
+        ColorName::BBlack => s.black().bold(),
+        ColorName::BRed => s.red().bold(),
+        ColorName::BGreen => s.green().bold(),
+        ColorName::BYellow => s.yellow().bold(),
+        ColorName::BBlue => s.blue().bold(),
+        ColorName::BPurple => s.magenta().bold(),
+        ColorName::BCyan => s.cyan().bold(),
+        ColorName::BWhite => s.white().bold(),
+        ColorName::Underline => s.underline(),
+        ColorName::End => s,
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -42,7 +42,7 @@ impl Palette {
     }
 
     /// `text` in the named color.
-    pub fn paint(&self, text: &str, color: &str) -> String {
+    pub fn paint(&self, text: &str, color: ColorName) -> String {
         self.styled(text, style(color))
     }
 
@@ -69,14 +69,17 @@ mod tests {
 
     #[test]
     fn disabled_palette_is_plain() {
-        assert_eq!(Palette::new(false).paint("x", "red"), "x");
+        assert_eq!(Palette::new(false).paint("x", ColorName::Red), "x");
     }
 
     #[test]
     fn enabled_palette_emits_ansi() {
-        assert_eq!(Palette::new(true).paint("x", "red"), "\x1b[31mx\x1b[0m");
         assert_eq!(
-            Palette::new(true).paint("x", "b_green"),
+            Palette::new(true).paint("x", ColorName::Red),
+            "\x1b[31mx\x1b[0m"
+        );
+        assert_eq!(
+            Palette::new(true).paint("x", ColorName::BGreen),
             "\x1b[32;1mx\x1b[0m"
         );
     }

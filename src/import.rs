@@ -17,9 +17,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use crate::csv::{self, Record};
+use crate::keys::{ColorName, Column, InfoItem, RepoKind, Situation, Symbol};
 use crate::registry::{AUTO, Group, RESERVED, Registry, Repo, validate_name};
-use crate::settings::{ALL_INFO_ITEMS, SITUATIONS, SettingsFile, default_symbols};
-use crate::{color, print, store};
+use crate::settings::{MAX_WIDTH, SettingsFile};
+use crate::{print, store};
 
 const FILES: [&str; 6] = [
     "repos.csv",
@@ -151,7 +152,7 @@ impl Importer<'_> {
             };
             let kind = match kind {
                 "" => None,
-                "bare" => Some(kind.to_string()),
+                "bare" => Some(RepoKind::Bare),
                 other => {
                     let reason = format!(
                         "repo '{name}': unknown type {other:?} left out (gita knows only 'bare')"
@@ -280,23 +281,28 @@ impl Importer<'_> {
     fn colors(&mut self, settings: &mut SettingsFile) -> Result<()> {
         const FILE: &str = "color.csv";
         for p in self.pairs(FILE)? {
-            if !SITUATIONS.contains(&p.key.as_str()) {
+            let Some(situation) = Situation::parse(&p.key) else {
                 let reason = format!(
                     "unknown situation {:?} left out (one of: {})",
                     p.key,
-                    SITUATIONS.join(", ")
+                    Situation::list()
                 );
                 self.report(FILE, Some(p.key_line), reason);
-            } else if !color::NAMES.contains(&p.value.as_str()) {
-                let reason = format!(
-                    "unknown color {:?} for '{}' left out (one of: {})",
-                    p.value,
-                    p.key,
-                    color::NAMES.join(", ")
-                );
-                self.report(FILE, Some(p.value_line), reason);
-            } else {
-                settings.colors.insert(p.key, p.value);
+                continue;
+            };
+            match ColorName::parse(&p.value) {
+                Some(color) => {
+                    settings.colors.insert(situation, color);
+                }
+                None => {
+                    let reason = format!(
+                        "unknown color {:?} for '{}' left out (one of: {})",
+                        p.value,
+                        p.key,
+                        ColorName::list()
+                    );
+                    self.report(FILE, Some(p.value_line), reason);
+                }
             }
         }
         Ok(())
@@ -305,24 +311,24 @@ impl Importer<'_> {
     /// `symbols.csv`: symbol names, then the text of each.
     fn symbols(&mut self, settings: &mut SettingsFile) -> Result<()> {
         const FILE: &str = "symbols.csv";
-        let known = default_symbols();
         for p in self.pairs(FILE)? {
-            if !known.contains_key(&p.key) {
-                let names: Vec<&str> = known.keys().map(String::as_str).collect();
+            let Some(symbol) = Symbol::parse(&p.key) else {
                 let reason = format!(
                     "unknown symbol {:?} left out (one of: {})",
                     p.key,
-                    names.join(", ")
+                    Symbol::list()
                 );
                 self.report(FILE, Some(p.key_line), reason);
-            } else if p.value.chars().any(char::is_control) {
+                continue;
+            };
+            if p.value.chars().any(char::is_control) {
                 let reason = format!(
                     "the symbol for '{}' contains a control character: {:?}; left out",
                     p.key, p.value
                 );
                 self.report(FILE, Some(p.value_line), reason);
             } else {
-                settings.symbols.insert(p.key, p.value);
+                settings.symbols.insert(symbol, p.value);
             }
         }
         Ok(())
@@ -332,25 +338,23 @@ impl Importer<'_> {
     fn widths(&mut self, settings: &mut SettingsFile) -> Result<()> {
         const FILE: &str = "layout.csv";
         for p in self.pairs(FILE)? {
-            if p.key != "symbols" && !ALL_INFO_ITEMS.contains(&p.key.as_str()) {
+            let Some(column) = Column::parse(&p.key) else {
                 let reason = format!(
-                    "unknown item {:?} left out (one of: {}, symbols)",
+                    "unknown item {:?} left out (one of: {})",
                     p.key,
-                    ALL_INFO_ITEMS.join(", ")
+                    Column::list()
                 );
                 self.report(FILE, Some(p.key_line), reason);
                 continue;
-            }
+            };
             match p.value.trim().parse::<usize>() {
-                Ok(width) if width <= crate::settings::MAX_WIDTH => {
-                    settings.widths.insert(p.key, width);
+                Ok(width) if width <= MAX_WIDTH => {
+                    settings.widths.insert(column, width);
                 }
                 _ => {
                     let reason = format!(
-                        "the width of '{}' must be a whole number from 0 to {}, not {:?}; left out",
-                        p.key,
-                        crate::settings::MAX_WIDTH,
-                        p.value
+                        "the width of '{}' must be a whole number from 0 to {MAX_WIDTH}, not {:?}; left out",
+                        p.key, p.value
                     );
                     self.report(FILE, Some(p.value_line), reason);
                 }
@@ -365,19 +369,21 @@ impl Importer<'_> {
         let Some(record) = self.records(FILE, ',')?.into_iter().next() else {
             return Ok(());
         };
-        let mut items: Vec<String> = Vec::new();
-        for item in record.fields {
-            if items.contains(&item) {
-                let reason = format!("info item '{item}' is listed twice; once is kept");
-                self.report(FILE, Some(record.line), reason);
-            } else if ALL_INFO_ITEMS.contains(&item.as_str()) {
-                items.push(item);
-            } else {
-                let reason = format!(
-                    "unknown info item {item:?} left out (one of: {})",
-                    ALL_INFO_ITEMS.join(", ")
-                );
-                self.report(FILE, Some(record.line), reason);
+        let mut items: Vec<InfoItem> = Vec::new();
+        for text in record.fields {
+            match InfoItem::parse(&text) {
+                Some(item) if items.contains(&item) => {
+                    let reason = format!("info item '{text}' is listed twice; once is kept");
+                    self.report(FILE, Some(record.line), reason);
+                }
+                Some(item) => items.push(item),
+                None => {
+                    let reason = format!(
+                        "unknown info item {text:?} left out (one of: {})",
+                        InfoItem::list()
+                    );
+                    self.report(FILE, Some(record.line), reason);
+                }
             }
         }
         settings.info_items = items;
@@ -472,13 +478,19 @@ mod tests {
         assert!(imported.problems.is_empty(), "{:?}", imported.problems);
         let b = &imported.registry.repos["b"];
         assert_eq!(b.path, Path::new("/r/b,c"));
-        assert_eq!(b.kind.as_deref(), Some("bare"));
+        assert_eq!(b.kind, Some(RepoKind::Bare));
         assert_eq!(b.flags, ["-c", "x=y"]);
         assert_eq!(imported.registry.groups["g"].repos, ["a", "b"]);
         assert_eq!(imported.registry.context.as_deref(), Some(AUTO));
-        assert_eq!(imported.settings.colors["in_sync"], "b_green");
-        assert_eq!(imported.settings.widths["path"], 0);
-        assert_eq!(imported.settings.symbols["dirty"], "D");
-        assert_eq!(imported.settings.info_items, ["branch", "path"]);
+        assert_eq!(
+            imported.settings.colors[&Situation::InSync],
+            ColorName::BGreen
+        );
+        assert_eq!(imported.settings.widths[&Column::Path], 0);
+        assert_eq!(imported.settings.symbols[&Symbol::Dirty], "D");
+        assert_eq!(
+            imported.settings.info_items,
+            [InfoItem::Branch, InfoItem::Path]
+        );
     }
 }

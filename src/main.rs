@@ -10,9 +10,11 @@ mod color;
 mod commands;
 mod complete;
 mod csv;
+mod ctx;
 mod delegate;
 mod git;
 mod import;
+mod keys;
 mod manifest;
 mod output;
 mod paths;
@@ -53,14 +55,14 @@ fn run() -> anyhow::Result<ExitCode> {
     {
         let args = cli::RunArgs::from_arg_matches(sub).unwrap_or_else(|e| e.exit());
         let color = matches.get_one::<cli::ColorWhen>("color_when").copied();
-        let ctx = settings::Ctx::new(color.unwrap_or(cli::ColorWhen::Auto))?;
+        let ctx = ctx::Ctx::new(color.unwrap_or(cli::ColorWhen::Auto))?;
         return commands::delegated::run(&ctx, cmd, &delegate::names(sub), &args);
     }
     let cli = match cli::Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
-    let ctx = settings::Ctx::new(cli.color)?;
+    let ctx = ctx::Ctx::new(cli.color)?;
     match &cli.command {
         Some(command) => commands::run(&ctx, command),
         None => {

@@ -8,6 +8,7 @@ use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::csv;
+use crate::keys::RepoKind;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -33,7 +34,7 @@ pub struct ManifestRepo {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<String>,
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<RepoKind>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,7 +72,7 @@ impl Manifest {
         for r in self.repos.iter().filter(|r| !r.url.is_empty()) {
             let path = r.path.display().to_string();
             let flags = r.flags.join(" ");
-            let kind = r.kind.as_deref().unwrap_or("");
+            let kind = r.kind.map_or("", RepoKind::as_str);
             csv::write_record(
                 &mut out,
                 &[&r.url, &r.name, &path, kind, &flags, &r.branch],
@@ -142,7 +143,18 @@ impl Manifest {
                     url: field(0).to_string(),
                     name: field(1).to_string(),
                     path: PathBuf::from(field(2)),
-                    kind: Some(field(3).to_string()).filter(|t| !t.is_empty()),
+                    kind: match field(3) {
+                        "" => None,
+                        text => Some(RepoKind::parse(text).ok_or_else(|| {
+                            anyhow::anyhow!(
+                                "{}:{}: repo '{}': type {text:?} is unknown (known: {})",
+                                origin.display(),
+                                record.line,
+                                field(1),
+                                RepoKind::list()
+                            )
+                        })?),
+                    },
                     flags: field(4).split_whitespace().map(String::from).collect(),
                     branch: field(5).to_string(),
                 });
@@ -172,13 +184,6 @@ impl Manifest {
             }
             if !r.branch.is_empty() {
                 field("branch", crate::trust::check_ref(&r.branch))?;
-            }
-            if let Some(kind) = r.kind.as_deref().filter(|k| *k != "bare") {
-                bail!(
-                    "{}: repo '{}': type {kind:?} is unknown (the only type is 'bare')",
-                    origin.display(),
-                    r.name
-                );
             }
         }
         for g in &self.groups {

@@ -2,7 +2,7 @@
 //! `$XDG_CONFIG_HOME/gita`, else the platform config dir + `gita` (SPEC §1).
 
 use std::env;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
@@ -36,4 +36,29 @@ pub fn config_dir() -> Result<PathBuf> {
     let base = directories::BaseDirs::new()
         .context("cannot find the home directory; set GITA_PROJECT_HOME or XDG_CONFIG_HOME")?;
     Ok(base.config_dir().join("gita"))
+}
+
+/// Makes `p` absolute against `cwd` and canonical when it exists.
+pub fn absolute(cwd: &Path, p: &Path) -> PathBuf {
+    let joined = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        cwd.join(p)
+    };
+    std::fs::canonicalize(&joined).unwrap_or_else(|_| normalize(&joined))
+}
+
+/// Removes `.` and `..` components lexically (for paths that do not exist).
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
+use crate::keys::RepoKind;
+
 /// Context value that picks the group by the current directory.
 pub const AUTO: &str = "auto";
 /// Words that can never be group names.
@@ -40,7 +42,7 @@ pub struct Repo {
     pub flags: Vec<String>,
     /// `bare` for bare repos; absent for ordinary work trees.
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<RepoKind>,
     #[serde(flatten)]
     pub extra: Extra,
 }

@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::color::Palette;
+use crate::keys::{ColorName, Column, InfoItem, Situation, Symbol};
 use crate::print::sanitize;
 use crate::settings;
-use crate::status::{RepoStatus, Situation, reldate};
+use crate::status::{RepoStatus, reldate};
 
 /// One line of the table: a repository and what was read from it.
 pub struct Row<'a> {
@@ -23,16 +24,14 @@ pub struct Row<'a> {
 /// Everything the renderer needs besides the rows.
 #[derive(Debug, Clone)]
 pub struct TableOptions {
-    /// Columns after the name: a subset of [`INFO_ITEMS`], in order.
-    pub info_items: Vec<String>,
-    /// Symbols by key (`dirty`, `staged`, ..., situation names); missing keys
-    /// take the defaults.
-    pub symbols: BTreeMap<String, String>,
-    /// Color names by situation; missing keys take the defaults.
-    pub colors: BTreeMap<String, String>,
-    /// Fixed widths per field (`branch`, `symbols`, `branch_name`, `commit_msg`,
-    /// `commit_time`, `path`); 0 or absent = natural width.
-    pub widths: BTreeMap<String, usize>,
+    /// Columns after the name, in order.
+    pub info_items: Vec<InfoItem>,
+    /// Symbol texts; missing keys take the defaults.
+    pub symbols: BTreeMap<Symbol, String>,
+    /// Branch colors by situation; missing keys take the defaults.
+    pub colors: BTreeMap<Situation, ColorName>,
+    /// Fixed column widths; 0 or absent = natural width.
+    pub widths: BTreeMap<Column, usize>,
     /// Emit ANSI colors.
     pub color: bool,
     /// Fit rows into this many columns (set when stdout is a terminal).
@@ -46,7 +45,7 @@ pub struct TableOptions {
 impl Default for TableOptions {
     fn default() -> Self {
         Self {
-            info_items: vec!["branch".into(), "commit_msg".into(), "commit_time".into()],
+            info_items: InfoItem::DEFAULT.to_vec(),
             symbols: settings::default_symbols(),
             colors: settings::default_colors(),
             widths: BTreeMap::new(),
@@ -59,21 +58,17 @@ impl Default for TableOptions {
 }
 
 impl TableOptions {
-    fn symbol(&self, key: &str) -> String {
-        match self.symbols.get(key) {
-            Some(s) => s.clone(),
-            None => settings::default_symbols().remove(key).unwrap_or_default(),
-        }
+    fn symbol(&self, key: Symbol) -> &str {
+        self.symbols
+            .get(&key)
+            .map_or(key.default_text(), String::as_str)
     }
 
-    fn situation_color(&self, situation: Situation) -> String {
-        let key = situation.key();
-        match self.colors.get(key) {
-            Some(c) => c.clone(),
-            None => settings::default_colors()
-                .remove(key)
-                .unwrap_or_else(|| "white".into()),
-        }
+    fn situation_color(&self, situation: Situation) -> ColorName {
+        self.colors
+            .get(&situation)
+            .copied()
+            .unwrap_or_else(|| situation.default_color())
     }
 }
 
@@ -82,19 +77,19 @@ impl TableOptions {
 pub fn symbols_text(status: &RepoStatus, opts: &TableOptions) -> String {
     let mut s = String::from("[");
     if status.dirty {
-        s.push_str(&opts.symbol("dirty"));
+        s.push_str(opts.symbol(Symbol::Dirty));
     }
     if status.staged {
-        s.push_str(&opts.symbol("staged"));
+        s.push_str(opts.symbol(Symbol::Staged));
     }
     if status.stash_count > 0 {
-        s.push_str(&opts.symbol("stashed"));
+        s.push_str(opts.symbol(Symbol::Stashed));
     }
     if status.untracked {
-        s.push_str(&opts.symbol("untracked"));
+        s.push_str(opts.symbol(Symbol::Untracked));
     }
     let situation = status.situation();
-    s.push_str(&opts.symbol(situation.key()));
+    s.push_str(opts.symbol(situation.symbol()));
     if let Some((ahead, behind)) = status.ahead_behind {
         match situation {
             Situation::LocalAhead => s.push_str(&ahead.to_string()),
@@ -110,8 +105,8 @@ pub fn symbols_text(status: &RepoStatus, opts: &TableOptions) -> String {
 /// How a cell is drawn.
 enum Paint {
     Plain,
-    /// A color name from settings (`green`, `b_red`, ...).
-    Named(String),
+    /// A color from settings.
+    Named(ColorName),
     Error,
 }
 
@@ -121,55 +116,52 @@ struct Cell {
     paint: Paint,
 }
 
-/// A column's identity, for widths and for shrinking order.
+/// A column of the table: the repo name, then the columns of the info items.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Col {
     Name,
-    Branch,
-    Symbols,
-    BranchName,
-    CommitMsg,
-    CommitTime,
-    Path,
+    Data(Column),
 }
 
-impl Col {
-    fn width_key(self) -> Option<&'static str> {
-        Some(match self {
-            Col::Branch => "branch",
-            Col::Symbols => "symbols",
-            Col::BranchName => "branch_name",
-            Col::CommitMsg => "commit_msg",
-            Col::CommitTime => "commit_time",
-            Col::Path => "path",
-            Col::Name => return None,
-        })
-    }
-
-    /// Narrowest a column may be squeezed to when fitting the terminal.
-    fn min_width(self) -> usize {
+impl InfoItem {
+    /// The columns an info item shows.
+    fn columns(self) -> &'static [Column] {
         match self {
-            Col::CommitMsg => 12,
-            Col::Path => 12,
-            Col::Branch | Col::BranchName => 8,
-            _ => usize::MAX,
+            InfoItem::Branch => &[Column::Branch, Column::Symbols],
+            InfoItem::BranchName => &[Column::BranchName],
+            InfoItem::CommitMsg => &[Column::CommitMsg],
+            InfoItem::CommitTime => &[Column::CommitTime],
+            InfoItem::Path => &[Column::Path],
         }
     }
 }
+
+impl Column {
+    /// Narrowest a column may be squeezed to when fitting the terminal
+    /// (`usize::MAX`: never squeezed).
+    fn min_width(self) -> usize {
+        match self {
+            Column::CommitMsg | Column::Path => 12,
+            Column::Branch | Column::BranchName => 8,
+            Column::Symbols | Column::CommitTime => usize::MAX,
+        }
+    }
+}
+
+/// Columns given up first when the table is wider than the terminal.
+const SHRINK_ORDER: [Column; 4] = [
+    Column::CommitMsg,
+    Column::Path,
+    Column::BranchName,
+    Column::Branch,
+];
 
 /// Renders the table; every line ends with `\n`.
 pub fn render(rows: &[Row<'_>], opts: &TableOptions) -> String {
     // Layout: the name column, then for each info item one or two columns.
     let mut cols = vec![Col::Name];
     for item in &opts.info_items {
-        match item.as_str() {
-            "branch" => cols.extend([Col::Branch, Col::Symbols]),
-            "branch_name" => cols.push(Col::BranchName),
-            "commit_msg" => cols.push(Col::CommitMsg),
-            "commit_time" => cols.push(Col::CommitTime),
-            "path" => cols.push(Col::Path),
-            _ => {}
-        }
+        cols.extend(item.columns().iter().map(|c| Col::Data(*c)));
     }
 
     let table: Vec<Vec<Cell>> = rows.iter().map(|row| cells(row, &cols, opts)).collect();
@@ -179,10 +171,10 @@ pub fn render(rows: &[Row<'_>], opts: &TableOptions) -> String {
         .iter()
         .enumerate()
         .map(|(i, col)| {
-            let fixed = col
-                .width_key()
-                .and_then(|k| opts.widths.get(k))
-                .map(|w| (*w).min(settings::MAX_WIDTH));
+            let fixed = match col {
+                Col::Data(c) => opts.widths.get(c).map(|w| (*w).min(settings::MAX_WIDTH)),
+                Col::Name => None,
+            };
             let natural = table
                 .iter()
                 .filter(|cells| cells.len() == cols.len())
@@ -191,7 +183,7 @@ pub fn render(rows: &[Row<'_>], opts: &TableOptions) -> String {
                 .unwrap_or(0);
             match fixed {
                 // Symbols and counts are never cut: a width is their minimum.
-                Some(w) if *col == Col::Symbols => w.max(natural),
+                Some(w) if *col == Col::Data(Column::Symbols) => w.max(natural),
                 Some(w) if w > 0 => w,
                 _ => natural,
             }
@@ -233,7 +225,7 @@ pub fn render(rows: &[Row<'_>], opts: &TableOptions) -> String {
             };
             match &cell.paint {
                 Paint::Plain => line.push_str(&text),
-                Paint::Named(name) => line.push_str(&palette.paint(&text, name)),
+                Paint::Named(name) => line.push_str(&palette.paint(&text, *name)),
                 Paint::Error => line.push_str(&palette.error(&text)),
             }
             line.extend(std::iter::repeat_n(' ', pad));
@@ -264,23 +256,23 @@ fn cells(row: &Row<'_>, cols: &[Col], opts: &TableOptions) -> Vec<Cell> {
         }
     };
     let situation_color = opts.situation_color(status.situation());
-    let situation_paint = || Paint::Named(situation_color.clone());
+    let situation_paint = || Paint::Named(situation_color);
     let mut out = vec![name];
     for col in &cols[1..] {
         let cell = match col {
-            Col::Branch => Cell {
+            Col::Data(Column::Branch) => Cell {
                 text: sanitize(&status.branch_display()),
                 paint: situation_paint(),
             },
-            Col::Symbols => Cell {
+            Col::Data(Column::Symbols) => Cell {
                 text: sanitize(&symbols_text(status, opts)),
                 paint: situation_paint(),
             },
-            Col::BranchName => Cell {
+            Col::Data(Column::BranchName) => Cell {
                 text: sanitize(&status.branch_display()),
                 paint: Paint::Plain,
             },
-            Col::CommitMsg => Cell {
+            Col::Data(Column::CommitMsg) => Cell {
                 text: status
                     .commit
                     .as_ref()
@@ -288,7 +280,7 @@ fn cells(row: &Row<'_>, cols: &[Col], opts: &TableOptions) -> Vec<Cell> {
                     .unwrap_or_default(),
                 paint: Paint::Plain,
             },
-            Col::CommitTime => Cell {
+            Col::Data(Column::CommitTime) => Cell {
                 text: status
                     .commit
                     .as_ref()
@@ -296,9 +288,9 @@ fn cells(row: &Row<'_>, cols: &[Col], opts: &TableOptions) -> Vec<Cell> {
                     .unwrap_or_default(),
                 paint: Paint::Plain,
             },
-            Col::Path => Cell {
+            Col::Data(Column::Path) => Cell {
                 text: sanitize(row.path),
-                paint: Paint::Named("cyan".into()),
+                paint: Paint::Named(ColorName::Cyan),
             },
             Col::Name => Cell {
                 text: String::new(),
@@ -314,12 +306,12 @@ fn cells(row: &Row<'_>, cols: &[Col], opts: &TableOptions) -> Vec<Cell> {
 /// row fits `term` columns or nothing more can give.
 fn fit(widths: &mut [usize], cols: &[Col], term: usize) {
     let total = |w: &[usize]| w.iter().sum::<usize>() + w.len().saturating_sub(1);
-    for victim in [Col::CommitMsg, Col::Path, Col::BranchName, Col::Branch] {
+    for victim in SHRINK_ORDER {
         let over = total(widths).saturating_sub(term);
         if over == 0 {
             return;
         }
-        if let Some(i) = cols.iter().position(|c| *c == victim) {
+        if let Some(i) = cols.iter().position(|c| *c == Col::Data(victim)) {
             let min = victim.min_width().min(widths[i]);
             widths[i] = widths[i].saturating_sub(over).max(min);
         }
@@ -398,8 +390,8 @@ mod tests {
     #[test]
     fn custom_symbols_apply() {
         let mut o = opts();
-        o.symbols.insert("no_remote".into(), "-".into());
-        o.symbols.insert("dirty".into(), "D".into());
+        o.symbols.insert(Symbol::NoRemote, "-".into());
+        o.symbols.insert(Symbol::Dirty, "D".into());
         let mut s = status(None);
         s.dirty = true;
         assert_eq!(symbols_text(&s, &o), "[D-]");
@@ -456,7 +448,7 @@ mod tests {
             text.starts_with("r \x1b[33mmain\x1b[0m \x1b[33m[↓1]\x1b[0m "),
             "{text:?}"
         );
-        o.colors.insert("remote_ahead".into(), "b_blue".into());
+        o.colors.insert(Situation::RemoteAhead, ColorName::BBlue);
         assert!(render(&rows, &o).contains("\x1b[34;1mmain"));
     }
 
@@ -473,8 +465,8 @@ mod tests {
             status: Ok(&s),
         }];
         let mut o = opts();
-        o.widths.insert("commit_msg".into(), 10);
-        o.widths.insert("branch".into(), 6);
+        o.widths.insert(Column::CommitMsg, 10);
+        o.widths.insert(Column::Branch, 6);
         assert_eq!(
             render(&rows, &o),
             "r main   [∅] a very lo… (0 seconds ago)\n"
@@ -490,7 +482,7 @@ mod tests {
             status: Ok(&s),
         }];
         let mut o = opts();
-        o.widths.insert("branch".into(), usize::MAX);
+        o.widths.insert(Column::Branch, usize::MAX);
         let text = render(&rows, &o);
         assert!(text.contains(&format!(
             "r main{}[",
@@ -547,7 +539,7 @@ mod tests {
             status: Ok(&s),
         }];
         let mut o = opts();
-        o.info_items = vec!["branch_name".into(), "path".into()];
+        o.info_items = vec![InfoItem::BranchName, InfoItem::Path];
         assert_eq!(render(&rows, &o), "r main /src/r\n");
     }
 

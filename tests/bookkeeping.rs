@@ -671,11 +671,20 @@ context: \"g\\e[1m\"
         env.work.display()
     );
     fs::write(env.registry_path(), registry).expect("write registry");
-    fs::write(
-        env.config_dir().join("settings.yml"),
-        "info_items: [branch, \"\\e[31mx\"]\ncolors:\n  in_sync: \"\\e[5m\"\n",
-    )
-    .expect("write settings");
+    // A settings file with names gita does not know is refused, and the
+    // message that says so prints no escapes either.
+    let settings = env.config_dir().join("settings.yml");
+    for text in [
+        "info_items: [branch, \"\\e[31mx\"]\n",
+        "colors:\n  in_sync: \"\\e[5m\"\n",
+        "symbols:\n  \"\\e[5m\": x\n",
+    ] {
+        fs::write(&settings, text).expect("write settings");
+        for args in [&["color"][..], &["info"], &["ll"]] {
+            assert_no_controls(&env.gita(args).err("cannot parse: "));
+        }
+    }
+    fs::remove_file(&settings).expect("rm settings");
 
     let ls = env.gita(&["ls"]).ok();
     assert_eq!(ls.stdout, "gone?[5m good r?[31m\n");

@@ -198,7 +198,7 @@ fn manifest_urls_of_program_running_transports_are_refused() {
         "repos:\n- name: api\n  url: /x\n  path: /x/api\n  type: weird\n",
     );
     env.gita(&["clone", "-f", s(&manifest)])
-        .err("type \"weird\" is unknown");
+        .err("unknown variant `weird`, expected `bare`");
     assert!(!mark.exists());
     assert_eq!(env.registry(), "");
 }

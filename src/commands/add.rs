@@ -11,11 +11,13 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 
 use crate::cli::AddArgs;
+use crate::ctx::Ctx;
 use crate::git::{is_bare, is_submodule, is_work_tree};
+use crate::keys::RepoKind;
 use crate::outln;
+use crate::paths::absolute;
 use crate::print::sanitize;
 use crate::registry::{Registry, Repo};
-use crate::settings::{Ctx, absolute};
 
 /// A repo folder found on disk, with the search root it came from.
 struct Found {
@@ -122,7 +124,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<ExitCode> {
         for (name, f) in &new {
             let mut repo = Repo::new(f.path.clone());
             if f.bare {
-                repo.kind = Some("bare".into());
+                repo.kind = Some(RepoKind::Bare);
             }
             reg.repos.insert(name.clone(), repo);
         }

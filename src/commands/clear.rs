@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::ClearArgs;
+use crate::ctx::Ctx;
 use crate::registry::Registry;
-use crate::settings::Ctx;
 
 pub fn run(ctx: &Ctx, _args: &ClearArgs) -> Result<ExitCode> {
     if !ctx.file(crate::paths::REGISTRY).exists() && ctx.registry()?.repos.is_empty() {

@@ -15,11 +15,13 @@ use anyhow::{Context as _, Result, bail};
 
 use crate::cli::{CloneArgs, RunArgs};
 use crate::commands::delegated;
+use crate::ctx::Ctx;
+use crate::keys::RepoKind;
 use crate::manifest::{Manifest, ManifestRepo};
+use crate::paths::absolute;
 use crate::print::sanitize;
 use crate::registry::{Registry, Repo};
 use crate::runner::{Job, Program};
-use crate::settings::{Ctx, absolute};
 use crate::{git, outln};
 
 /// Suffix of the temp folder a clone is made in before it is moved into place.
@@ -84,7 +86,7 @@ enum Plan {
 }
 
 fn plan(entry: &ManifestRepo, target: &Path) -> Plan {
-    let bare = entry.kind.as_deref() == Some("bare");
+    let bare = entry.kind == Some(RepoKind::Bare);
     if !target.exists() || is_empty_dir(target) {
         if entry.url.is_empty() {
             return Plan::Nothing("no url recorded, nothing to clone from".into());
@@ -239,7 +241,7 @@ fn register(
     wanted: &str,
     path: &Path,
     flags: &[String],
-    kind: Option<String>,
+    kind: Option<RepoKind>,
 ) -> String {
     if let Some(existing) = reg.name_of_path(path) {
         return existing.to_string();
@@ -373,7 +375,7 @@ fn from_manifest(ctx: &Ctx, args: &CloneArgs, dir: &Path) -> Result<ExitCode> {
     let mut jobs = Vec::new();
     for ((r, t), p) in manifest.repos.iter().zip(&targets).zip(&plans) {
         if *p == Plan::Clone {
-            let bare = r.kind.as_deref() == Some("bare");
+            let bare = r.kind == Some(RepoKind::Bare);
             jobs.push(clone_job(&r.name, &r.url, t, &r.branch, bare)?);
         }
     }
@@ -404,14 +406,14 @@ fn from_manifest(ctx: &Ctx, args: &CloneArgs, dir: &Path) -> Result<ExitCode> {
             // to ask git about its remotes again.
             let in_place = match p {
                 Plan::Present => true,
-                Plan::Clone if r.kind.as_deref() == Some("bare") => git::is_bare(t),
+                Plan::Clone if r.kind == Some(RepoKind::Bare) => git::is_bare(t),
                 Plan::Clone => git::is_work_tree(t),
                 Plan::Skip(_) | Plan::Nothing(_) => false,
             };
             if !in_place {
                 continue;
             }
-            let name = register(reg, &r.name, t, &flags_of(r), r.kind.clone());
+            let name = register(reg, &r.name, t, &flags_of(r), r.kind);
             names.insert(r.name.as_str(), name);
             registered += 1;
         }

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::CompletionsArgs;
+use crate::ctx::Ctx;
 use crate::out;
-use crate::settings::Ctx;
 
 pub fn run(_ctx: &Ctx, args: &CompletionsArgs) -> Result<ExitCode> {
     out!("{}", args.shell.script())?;

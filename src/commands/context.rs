@@ -5,10 +5,10 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::ContextArgs;
+use crate::ctx::Ctx;
 use crate::outln;
 use crate::print::sanitize;
 use crate::registry::{AUTO, Context};
-use crate::settings::Ctx;
 
 pub fn run(ctx: &Ctx, args: &ContextArgs) -> Result<ExitCode> {
     match args.choice.as_deref() {

@@ -12,11 +12,11 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::cli::RunArgs;
+use crate::ctx::Ctx;
 use crate::delegate::Delegated;
 use crate::output::{Mode, Writer};
 use crate::print::sanitize;
 use crate::runner::{self, End, Job, JobResult, Outcome};
-use crate::settings::Ctx;
 
 /// Concurrent children when neither `-j` nor `jobs` in settings.yml says
 /// otherwise. Commands across repos wait on the network, not the CPU, so

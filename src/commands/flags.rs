@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::{FlagsArgs, FlagsCommand};
+use crate::ctx::Ctx;
 use crate::outln;
 use crate::print::sanitize;
-use crate::settings::Ctx;
 
 pub fn run(ctx: &Ctx, args: &FlagsArgs) -> Result<ExitCode> {
     match args.command.as_ref().unwrap_or(&FlagsCommand::Ll) {

@@ -7,10 +7,10 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::{FreezeArgs, ManifestFormat};
+use crate::ctx::Ctx;
 use crate::manifest::{Manifest, ManifestGroup, ManifestRepo};
 use crate::print::sanitize;
 use crate::registry::{Context, Registry, Repo};
-use crate::settings::Ctx;
 use crate::{git, out};
 
 pub fn run(ctx: &Ctx, args: &FreezeArgs) -> Result<ExitCode> {
@@ -86,7 +86,7 @@ fn describe(name: &str, repo: &Repo) -> ManifestRepo {
         path: repo.path.clone(),
         branch: String::new(),
         flags: repo.flags.clone(),
-        kind: repo.kind.clone(),
+        kind: repo.kind,
     };
     if !repo.path.exists() {
         return entry;

@@ -7,9 +7,10 @@ use anyhow::Result;
 
 use crate::cli::{GroupArgs, GroupCommand};
 use crate::color::Palette;
+use crate::ctx::Ctx;
 use crate::outln;
+use crate::paths::absolute;
 use crate::print::sanitize;
-use crate::settings::{Ctx, absolute};
 
 pub fn run(ctx: &Ctx, args: &GroupArgs) -> Result<ExitCode> {
     match args

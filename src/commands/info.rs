@@ -5,18 +5,21 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 
 use crate::cli::{InfoArgs, InfoCommand};
+use crate::ctx::Ctx;
+use crate::keys::{Column, InfoItem};
 use crate::outln;
-use crate::print::sanitize;
-use crate::settings::{ALL_INFO_ITEMS, Ctx, default_widths};
+use crate::settings::{MAX_WIDTH, default_widths};
 
 pub fn run(ctx: &Ctx, args: &InfoArgs) -> Result<ExitCode> {
     match args.command.as_ref().unwrap_or(&InfoCommand::Ll) {
         InfoCommand::Ll => {
             let settings = ctx.settings()?;
-            outln!("In use: {}", sanitize(&settings.info_items.join(",")))?;
-            let mut unused: Vec<&str> = ALL_INFO_ITEMS
-                .into_iter()
-                .filter(|i| !settings.info_items.iter().any(|u| u == i))
+            let used: Vec<&str> = settings.info_items.iter().map(|i| i.as_str()).collect();
+            outln!("In use: {}", used.join(","))?;
+            let mut unused: Vec<&str> = InfoItem::ALL
+                .iter()
+                .filter(|i| !settings.info_items.contains(i))
+                .map(|i| i.as_str())
                 .collect();
             unused.sort();
             if !unused.is_empty() {
@@ -26,7 +29,7 @@ pub fn run(ctx: &Ctx, args: &InfoArgs) -> Result<ExitCode> {
         InfoCommand::Add { item } => {
             ctx.update_settings(|s| {
                 if !s.info_items.contains(item) {
-                    s.info_items.push(item.clone());
+                    s.info_items.push(*item);
                 }
                 Ok(())
             })?;
@@ -57,26 +60,22 @@ pub fn run(ctx: &Ctx, args: &InfoArgs) -> Result<ExitCode> {
 }
 
 /// `ITEM WIDTH` pairs; items are the info items plus `symbols`.
-fn parse_widths(pairs: &[String]) -> Result<Vec<(String, usize)>> {
+fn parse_widths(pairs: &[String]) -> Result<Vec<(Column, usize)>> {
     if !pairs.len().is_multiple_of(2) {
         bail!("set-length takes ITEM WIDTH pairs, e.g. `gita info set-length branch 30`");
     }
     let mut out = Vec::new();
     for pair in pairs.chunks(2) {
         let (item, width) = (&pair[0], &pair[1]);
-        if item != "symbols" && !ALL_INFO_ITEMS.contains(&item.as_str()) {
+        let Some(column) = Column::parse(item) else {
+            bail!("unknown item '{item}' (one of: {})", Column::list());
+        };
+        let Some(n) = width.parse::<usize>().ok().filter(|n| *n <= MAX_WIDTH) else {
             bail!(
-                "unknown item '{item}' (one of: {}, symbols)",
-                ALL_INFO_ITEMS.join(", ")
-            );
-        }
-        let max = crate::settings::MAX_WIDTH;
-        let Some(n) = width.parse::<usize>().ok().filter(|n| *n <= max) else {
-            bail!(
-                "width of '{item}' must be a whole number from 0 to {max} (0 = no limit), not '{width}'"
+                "width of '{item}' must be a whole number from 0 to {MAX_WIDTH} (0 = no limit), not '{width}'"
             );
         };
-        out.push((item.clone(), n));
+        out.push((column, n));
     }
     Ok(out)
 }

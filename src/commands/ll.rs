@@ -9,8 +9,8 @@ use anyhow::{Context as _, Result};
 use serde::Serialize;
 
 use crate::cli::LlArgs;
+use crate::ctx::Ctx;
 use crate::registry::{Registry, Repo};
-use crate::settings::Ctx;
 use crate::status::{self, EngineChoice, RepoStatus, Situation, reldate};
 use crate::table::{self, Row, TableOptions};
 

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::LsArgs;
+use crate::ctx::Ctx;
 use crate::outln;
 use crate::print::sanitize;
-use crate::settings::Ctx;
 
 pub fn run(ctx: &Ctx, args: &LsArgs) -> Result<ExitCode> {
     let reg = ctx.registry()?;

@@ -7,10 +7,10 @@ use anyhow::{Result, bail};
 use clap_mangen::Man;
 
 use crate::cli::{self, ManArgs};
+use crate::ctx::Ctx;
 use crate::delegate;
 use crate::out;
 use crate::registry;
-use crate::settings::Ctx;
 
 pub fn run(_ctx: &Ctx, args: &ManArgs) -> Result<ExitCode> {
     out!("{}", page(&args.subcommand)?)?;

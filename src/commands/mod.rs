@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::Command;
-use crate::settings::Ctx;
+use crate::ctx::Ctx;
 
 mod add;
 mod clear;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::RmArgs;
-use crate::settings::Ctx;
+use crate::ctx::Ctx;
 
 pub fn run(ctx: &Ctx, args: &RmArgs) -> Result<ExitCode> {
     ctx.update_registry(|reg| {

@@ -8,8 +8,8 @@ use anyhow::{Result, bail};
 use crate::cli::CommandLineArgs;
 use crate::commands::delegated;
 use crate::commands::super_::{near_name, split_names, typo_message};
+use crate::ctx::Ctx;
 use crate::runner::{Job, Program};
-use crate::settings::Ctx;
 
 /// Words `sh` understands without looking at PATH.
 const SHELL_WORDS: &[&str] = &[

@@ -8,10 +8,10 @@ use anyhow::{Result, bail};
 
 use crate::cli::CommandLineArgs;
 use crate::commands::delegated;
+use crate::ctx::Ctx;
 use crate::delegate;
 use crate::registry::{self, Registry};
 use crate::runner::{Job, Program};
-use crate::settings::Ctx;
 
 pub fn run(ctx: &Ctx, args: &CommandLineArgs) -> Result<ExitCode> {
     let reg = ctx.registry()?;

@@ -50,29 +50,7 @@ pub enum Head {
     Detached { tag: Option<String> },
 }
 
-/// How the local branch relates to the branch it is compared with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Situation {
-    NoRemote,
-    InSync,
-    LocalAhead,
-    RemoteAhead,
-    Diverged,
-}
-
-impl Situation {
-    /// The settings key of this situation (colors and symbols are keyed by it).
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::NoRemote => "no_remote",
-            Self::InSync => "in_sync",
-            Self::LocalAhead => "local_ahead",
-            Self::RemoteAhead => "remote_ahead",
-            Self::Diverged => "diverged",
-        }
-    }
-}
+pub use crate::keys::Situation;
 
 /// The commit at HEAD.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

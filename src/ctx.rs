@@ -1,0 +1,149 @@
+//! Turns flags, environment and gita's files into one plain `Ctx` that
+//! commands receive: the only place that reads env vars, `NO_COLOR` and tty
+//! state, and the one place that loads and saves the registry and settings
+//! (with the one-time import of Python gita's files).
+
+use std::env;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+
+use crate::cli::ColorWhen;
+use crate::registry::Registry;
+use crate::settings::SettingsFile;
+use crate::{import, paths, store};
+
+/// Resolved runtime context handed to every command.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub config_dir: PathBuf,
+    pub cwd: PathBuf,
+    pub color_stdout: bool,
+    pub stdin_tty: bool,
+    pub stdout_tty: bool,
+    pub stderr_tty: bool,
+}
+
+impl Ctx {
+    pub fn new(color: ColorWhen) -> Result<Ctx> {
+        let config_dir = paths::config_dir()?;
+        let cwd = env::current_dir().context("cannot read the current directory")?;
+        let no_color = env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let stdout_tty = std::io::stdout().is_terminal();
+        let stderr_tty = std::io::stderr().is_terminal();
+        let decide = |tty: bool| match color {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => tty && !no_color,
+        };
+        Ok(Ctx {
+            color_stdout: decide(stdout_tty),
+            stdin_tty: std::io::stdin().is_terminal(),
+            stdout_tty,
+            stderr_tty,
+            cwd,
+            config_dir,
+        })
+    }
+
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.config_dir.join(name)
+    }
+
+    /// Loads the registry; on first use imports Python gita's files.
+    pub fn registry(&self) -> Result<Registry> {
+        let path = self.file(paths::REGISTRY);
+        match store::read_text(&path)? {
+            Some(text) => store::parse(&text, &path),
+            None if import::has_python_files(&self.config_dir) => {
+                // Import under the lock so concurrent first runs import once.
+                self.update_registry(|_| Ok(()))?;
+                store::load(&path)
+            }
+            None => Ok(Registry::default()),
+        }
+    }
+
+    /// Read-modify-write of the registry under the config-dir lock; writes
+    /// only when something changed.
+    pub fn update_registry<R>(&self, f: impl FnOnce(&mut Registry) -> Result<R>) -> Result<R> {
+        let _lock = store::DirLock::acquire(&self.config_dir)?;
+        let path = self.file(paths::REGISTRY);
+        let (mut reg, before) = match store::read_text(&path)? {
+            Some(text) => {
+                let reg: Registry = store::parse(&text, &path)?;
+                let before = store::to_text(&reg)?;
+                (reg, Some(before))
+            }
+            None if import::has_python_files(&self.config_dir) => {
+                let (reg, settings) = import::import(&self.config_dir)?;
+                let spath = self.file(paths::SETTINGS);
+                if store::read_text(&spath)?.is_none() {
+                    store::write_atomic(&spath, &store::to_text(&settings)?)?;
+                }
+                eprintln!(
+                    "gita: imported {} repo(s) and {} group(s) from Python gita's files in {} (the CSV files are left untouched)",
+                    reg.repos.len(),
+                    reg.groups.len(),
+                    self.config_dir.display()
+                );
+                (reg, None)
+            }
+            None => (
+                Registry::default(),
+                Some(store::to_text(&Registry::default())?),
+            ),
+        };
+        let out = f(&mut reg)?;
+        store::save_if_changed(&path, before.as_deref(), &reg)?;
+        Ok(out)
+    }
+
+    /// Loads settings.yml (defaults when missing).
+    pub fn settings(&self) -> Result<SettingsFile> {
+        // The registry load triggers a pending import, which also brings
+        // the Python gita settings over.
+        if !self.file(paths::REGISTRY).exists() && import::has_python_files(&self.config_dir) {
+            self.registry()?;
+        }
+        let path = self.file(paths::SETTINGS);
+        let s: SettingsFile = store::load(&path)?;
+        s.check(&path)?;
+        Ok(s.complete())
+    }
+
+    /// Read-modify-write of settings.yml under the config-dir lock.
+    pub fn update_settings<R>(&self, f: impl FnOnce(&mut SettingsFile) -> Result<R>) -> Result<R> {
+        if !self.file(paths::REGISTRY).exists() && import::has_python_files(&self.config_dir) {
+            self.registry()?;
+        }
+        let _lock = store::DirLock::acquire(&self.config_dir)?;
+        let path = self.file(paths::SETTINGS);
+        let s: SettingsFile = store::load(&path)?;
+        // A width out of bounds may be the very thing being fixed.
+        let mut s = s.complete();
+        let before = store::to_text(&s)?;
+        let out = f(&mut s)?;
+        s.check(&path)?;
+        store::save_if_changed(&path, Some(before.as_str()), &s)?;
+        Ok(out)
+    }
+}
+
+impl Ctx {
+    /// Columns of the terminal on stdout; `None` when stdout is not a terminal.
+    pub fn stdout_width(&self) -> Option<usize> {
+        if !self.stdout_tty {
+            return None;
+        }
+        terminal_size::terminal_size_of(std::io::stdout())
+            .map(|(w, _)| usize::from(w.0))
+            .filter(|w| *w > 0)
+    }
+
+    /// `GITA_STATUS_ENGINE` (`git`, `gix` or `auto`): forces one status engine.
+    pub fn status_engine(&self) -> Option<String> {
+        env::var("GITA_STATUS_ENGINE").ok()
+    }
+}
