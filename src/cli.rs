@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::keys::{ColorName, InfoItem, Situation};
+use crate::manifest::Format;
 
 const ABOUT: &str = "Manage many git repositories at once: a status table of every repo, \
 and any git or shell command run across repos and groups concurrently.";
@@ -375,14 +376,8 @@ pub struct FreezeArgs {
     #[arg(short, long, value_name = "GROUP")]
     pub group: Option<String>,
     /// Manifest format: gita's YAML, or Python gita's CSV
-    #[arg(long, value_enum, default_value_t = ManifestFormat::Yaml)]
-    pub format: ManifestFormat,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ManifestFormat {
-    Yaml,
-    Csv,
+    #[arg(long, value_enum, default_value_t = Format::Yaml)]
+    pub format: Format,
 }
 
 /// Clone a repo and register it, or every repo of a manifest (-f)

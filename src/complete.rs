@@ -209,10 +209,10 @@ pub fn annotate(cmd: Command) -> Command {
         }
         let kind = match a.get_value_names() {
             Some([name]) => match name.as_str() {
-                REPO => Names::REPOS,
-                GROUP => Names::GROUPS,
-                REPO_OR_GROUP | NAME => Names::BOTH,
-                CONTEXT_CHOICE => Names::CONTEXT,
+                REPO => Names::Repos,
+                GROUP => Names::Groups,
+                REPO_OR_GROUP | NAME => Names::Both,
+                CONTEXT_CHOICE => Names::Context,
                 NAMES_THEN_CMD => return a.add(names_then_cmd.clone()),
                 SUBCOMMAND => {
                     return a.add(ArgValueCandidates::new(|| {
@@ -235,51 +235,42 @@ pub fn annotate(cmd: Command) -> Command {
     cmd
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Names {
-    repos: bool,
-    groups: bool,
-    context: bool,
+/// Which names an argument takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Names {
+    Repos,
+    Groups,
+    /// Repos and groups.
+    Both,
+    /// Groups, `auto` and `none` (`gita context`).
+    Context,
 }
 
 impl Names {
-    const REPOS: Names = Names {
-        repos: true,
-        groups: false,
-        context: false,
-    };
-    const GROUPS: Names = Names {
-        repos: false,
-        groups: true,
-        context: false,
-    };
-    const BOTH: Names = Names {
-        repos: true,
-        groups: true,
-        context: false,
-    };
-    const CONTEXT: Names = Names {
-        repos: false,
-        groups: true,
-        context: true,
-    };
+    fn repos(self) -> bool {
+        matches!(self, Names::Repos | Names::Both)
+    }
+
+    fn groups(self) -> bool {
+        !matches!(self, Names::Repos)
+    }
 
     fn candidates(self) -> Vec<CompletionCandidate> {
         let mut out = Vec::new();
         if let Some(reg) = registry() {
-            if self.repos {
+            if self.repos() {
                 out.extend(reg.repos.iter().map(|(name, repo)| {
                     CompletionCandidate::new(name)
                         .help(Some(repo.path.display().to_string().into()))
                 }));
             }
-            if self.groups {
+            if self.groups() {
                 out.extend(reg.groups.iter().map(|(name, group)| {
                     CompletionCandidate::new(name).help(Some(group_help(&group.repos).into()))
                 }));
             }
         }
-        if self.context {
+        if self == Names::Context {
             out.push(CompletionCandidate::new("auto").help(Some(
                 "the group whose path contains the current folder".into(),
             )));
@@ -342,7 +333,7 @@ fn names_then_cmd(sub: &Command) -> ArgValueCompleter {
             return Vec::new();
         }
         let current = current.to_string_lossy();
-        Names::BOTH
+        Names::Both
             .candidates()
             .into_iter()
             .filter(|c| {

@@ -53,110 +53,186 @@ impl Delegated {
     }
 }
 
+/// A built-in delegated command.
+struct Builtin {
+    name: &'static str,
+    cmd: &'static str,
+    help: &'static str,
+    /// No names given = every repo (or the context group).
+    allow_all: bool,
+    /// Run attached, one repo at a time (Python gita's `disable_async`).
+    interactive: bool,
+}
+
 /// Python gita's `cmds.json`, with the same help and flags.
-const BUILTIN: &[(&str, &str, &str, bool, bool)] = &[
-    // name, cmd, help, allow_all, disable_async
-    ("br", "git branch -vv", "show local branches", false, false),
-    (
-        "clean",
-        "git clean -dfx",
-        "remove all untracked files/folders",
-        false,
-        false,
-    ),
-    ("diff", "git diff", "git show differences", false, false),
-    (
-        "difftool",
-        "git difftool",
-        "show differences using a tool",
-        false,
-        true,
-    ),
-    ("fetch", "git fetch", "fetch remote update", true, false),
-    (
-        "last",
-        "git log -1 HEAD",
-        "show log information of HEAD",
-        false,
-        false,
-    ),
-    (
-        "lo",
-        "git log --oneline -7",
-        "show one-line log for the latest 7 commits",
-        true,
-        false,
-    ),
-    ("log", "git log", "show logs", false, true),
-    (
-        "merge",
-        "git merge @{u}",
-        "merge remote updates",
-        false,
-        false,
-    ),
-    (
-        "mergetool",
-        "git mergetool",
-        "merge updates with a tool",
-        false,
-        true,
-    ),
-    (
-        "patch",
-        "git format-patch HEAD~",
-        "make a patch",
-        false,
-        false,
-    ),
-    ("pull", "git pull", "pull remote updates", true, false),
-    ("push", "git push", "push the local updates", true, false),
-    ("rebase", "git rebase", "rebase from master", false, false),
-    ("reflog", "git reflog", "show ref logs", false, false),
-    (
-        "remote",
-        "git remote -v",
-        "show remote settings",
-        false,
-        false,
-    ),
-    ("reset", "git reset", "reset repo(s)", false, false),
-    (
-        "show",
-        "git show",
-        "show detailed commit information",
-        false,
-        true,
-    ),
-    (
-        "stash",
-        "git stash",
-        "store uncommited changes",
-        false,
-        false,
-    ),
-    (
-        "stat",
-        "git diff --stat",
-        "show edit statistics",
-        true,
-        false,
-    ),
-    ("st", "git status", "show status", true, false),
-    ("tag", "git tag -n", "show tags", false, false),
+const BUILTIN: &[Builtin] = &[
+    Builtin {
+        name: "br",
+        cmd: "git branch -vv",
+        help: "show local branches",
+        allow_all: false,
+        interactive: false,
+    },
+    Builtin {
+        name: "clean",
+        cmd: "git clean -dfx",
+        help: "remove all untracked files/folders",
+        allow_all: false,
+        interactive: false,
+    },
+    Builtin {
+        name: "diff",
+        cmd: "git diff",
+        help: "git show differences",
+        allow_all: false,
+        interactive: false,
+    },
+    Builtin {
+        name: "difftool",
+        cmd: "git difftool",
+        help: "show differences using a tool",
+        allow_all: false,
+        interactive: true,
+    },
+    Builtin {
+        name: "fetch",
+        cmd: "git fetch",
+        help: "fetch remote update",
+        allow_all: true,
+        interactive: false,
+    },
+    Builtin {
+        name: "last",
+        cmd: "git log -1 HEAD",
+        help: "show log information of HEAD",
+        allow_all: false,
+        interactive: false,
+    },
+    Builtin {
+        name: "lo",
+        cmd: "git log --oneline -7",
+        help: "show one-line log for the latest 7 commits",
+        allow_all: true,
+        interactive: false,
+    },
+    Builtin {
+        name: "log",
+        cmd: "git log",
+        help: "show logs",
+        allow_all: false,
+        interactive: true,
+    },
+    Builtin {
+        name: "merge",
+        cmd: "git merge @{u}",
+        help: "merge remote updates",
+        allow_all: false,
+        interactive: false,
+    },
+    Builtin {
+        name: "mergetool",
+        cmd: "git mergetool",
+        help: "merge updates with a tool",
+        allow_all: false,
+        interactive: true,
+    },
+    Builtin {
+        name: "patch",
+        cmd: "git format-patch HEAD~",
+        help: "make a patch",
+        allow_all: false,
+        interactive: false,
+    },
+    Builtin {
+        name: "pull",
+        cmd: "git pull",
+        help: "pull remote updates",
+        allow_all: true,
+        interactive: false,
+    },
+    Builtin {
+        name: "push",
+        cmd: "git push",
+        help: "push the local updates",
+        allow_all: true,
+        interactive: false,
+    },
+    Builtin {
+        name: "rebase",
+        cmd: "git rebase",
+        help: "rebase from master",
+        allow_all: false,
+        interactive: false,
+    },
+    Builtin {
+        name: "reflog",
+        cmd: "git reflog",
+        help: "show ref logs",
+        allow_all: false,
+        interactive: false,
+    },
+    Builtin {
+        name: "remote",
+        cmd: "git remote -v",
+        help: "show remote settings",
+        allow_all: false,
+        interactive: false,
+    },
+    Builtin {
+        name: "reset",
+        cmd: "git reset",
+        help: "reset repo(s)",
+        allow_all: false,
+        interactive: false,
+    },
+    Builtin {
+        name: "show",
+        cmd: "git show",
+        help: "show detailed commit information",
+        allow_all: false,
+        interactive: true,
+    },
+    Builtin {
+        name: "stash",
+        cmd: "git stash",
+        help: "store uncommited changes",
+        allow_all: false,
+        interactive: false,
+    },
+    Builtin {
+        name: "stat",
+        cmd: "git diff --stat",
+        help: "show edit statistics",
+        allow_all: true,
+        interactive: false,
+    },
+    Builtin {
+        name: "st",
+        cmd: "git status",
+        help: "show status",
+        allow_all: true,
+        interactive: false,
+    },
+    Builtin {
+        name: "tag",
+        cmd: "git tag -n",
+        help: "show tags",
+        allow_all: false,
+        interactive: false,
+    },
 ];
 
 /// The built-in commands.
 pub fn builtin() -> BTreeMap<String, Delegated> {
     BUILTIN
         .iter()
-        .map(|&(name, cmd, help, allow_all, interactive)| {
+        .map(|b| {
             let d = Delegated {
-                name: name.into(),
-                cmd: cmd.into(),
-                help: help.into(),
-                allow_all,
-                interactive,
+                name: b.name.into(),
+                cmd: b.cmd.into(),
+                help: b.help.into(),
+                allow_all: b.allow_all,
+                interactive: b.interactive,
                 shell: false,
             };
             (d.name.clone(), d)

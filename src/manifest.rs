@@ -47,8 +47,8 @@ pub struct ManifestGroup {
     pub repos: Vec<String>,
 }
 
-/// Which format a manifest file is in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A manifest format: gita's YAML, or Python gita's freeze CSV.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Yaml,
     Csv,

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::cli::{FreezeArgs, ManifestFormat};
+use crate::cli::FreezeArgs;
 use crate::ctx::Ctx;
-use crate::manifest::{Manifest, ManifestGroup, ManifestRepo};
+use crate::manifest::{Format, Manifest, ManifestGroup, ManifestRepo};
 use crate::print::sanitize;
 use crate::registry::{Context, Registry, Repo};
 use crate::{git, out};
@@ -34,8 +34,8 @@ pub fn run(ctx: &Ctx, args: &FreezeArgs) -> Result<ExitCode> {
         );
     }
     match args.format {
-        ManifestFormat::Yaml => out!("{}", manifest.to_yaml()?)?,
-        ManifestFormat::Csv => {
+        Format::Yaml => out!("{}", manifest.to_yaml()?)?,
+        Format::Csv => {
             let skipped: Vec<String> = manifest
                 .repos
                 .iter()
