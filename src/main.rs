@@ -10,6 +10,7 @@ mod color;
 mod commands;
 mod complete;
 mod delegate;
+mod forge;
 mod git;
 mod import;
 mod manifest;
