@@ -1295,3 +1295,56 @@ fn usage_and_source_errors() {
     .err("put no user or password in it");
     assert_eq!(env.registry(), "");
 }
+
+#[test]
+fn the_tokens_own_user_lists_its_private_repos_too() {
+    let env = TestEnv::new();
+    let public = upstream(&env, "alice/public");
+    let secret = upstream(&env, "alice/secret");
+    let server = Server::start("127.0.0.1", move |req, base| {
+        let authed = req.header("authorization") == Some(&format!("Bearer {TOKEN}"));
+        match req.path() {
+            "/api/v3/user" if authed => ok_json(&json!({"login": "Alice"}), &[]),
+            "/api/v3/user/repos"
+                if authed && req.query("affiliation").as_deref() == Some("owner") =>
+            {
+                gh_page(
+                    req,
+                    base,
+                    &[
+                        gh("alice", "public", &public),
+                        with(
+                            gh("alice", "secret", &secret),
+                            "visibility",
+                            json!("private"),
+                        ),
+                    ],
+                    100,
+                )
+            }
+            "/api/v3/users/alice/repos" => {
+                gh_page(req, base, &[gh("alice", "public", &public)], 100)
+            }
+            _ => not_found(),
+        }
+    });
+    let anonymous = env
+        .gita(&["discover", "github:alice", "--api-url", &api(&server)])
+        .ok();
+    assert_eq!(names_in(&anonymous.stdout), ["public"]);
+    let own = gita_env(
+        &env,
+        &[("GH_ENTERPRISE_TOKEN", TOKEN)],
+        &[
+            "discover",
+            "github:alice",
+            "--api-url",
+            &api(&server),
+            "--visibility",
+            "private",
+        ],
+    )
+    .ok();
+    assert_eq!(names_in(&own.stdout), ["secret"], "{own:#?}");
+    assert_no_token(&env, &[&anonymous, &own]);
+}

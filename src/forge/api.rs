@@ -599,6 +599,10 @@ async fn ask(http: &Http, kind: Kind, owner: &str, url: &Url) -> Whereabouts {
             _ => full,
         },
     };
+    // Shown to the user and compared with names: the same rules as names.
+    if crate::registry::validate_name(&name, "repo").is_err() {
+        return Whereabouts::Unknown(format!("{} answered with an unusable name", http.label));
+    }
     Whereabouts::Named(name)
 }
 

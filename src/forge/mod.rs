@@ -412,7 +412,7 @@ pub fn report_selection(source: &str, listing: &Listing, choice: &[Option<Left>]
         *left.entry(what).or_default() += 1;
     }
     let selected = choice.iter().filter(|c| c.is_none()).count();
-    if listing.repos.is_empty() {
+    if listing.repos.is_empty() && listing.problems.is_empty() {
         eprintln!("gita: note: {source} has no repos visible to gita; the manifest is empty");
         return;
     }
