@@ -384,8 +384,7 @@ pub enum ManifestFormat {
     Csv,
 }
 
-/// Clone a repo and register it, every repo of a manifest (-f), or what a
-/// forge holds (--from)
+/// Clone and register a repo, a manifest's repos (-f) or a forge's (--from)
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   gita clone https://example.com/me/api.git -g backend
@@ -474,8 +473,7 @@ concurrently when the forge gives their number); a server error or timeout is re
 a rate limit says when it resets and is waited for only with --wait-rate-limit. An owner without
 repos prints an empty manifest and a note, with exit status 0.";
 
-/// Print a manifest (as `gita freeze` does) of the repos a forge holds,
-/// without cloning anything
+/// Print a manifest of the repos a forge holds, without cloning anything
 #[derive(Debug, Args)]
 #[command(after_help = DISCOVER_HELP, after_long_help = format!("{DISCOVER_HELP}\n\nExamples:
   gita discover github:rust-lang --exclude '*-archive' > rust-lang.yml
