@@ -12,6 +12,7 @@ mod complete;
 mod csv;
 mod ctx;
 mod delegate;
+mod forge;
 mod git;
 mod import;
 mod keys;

@@ -32,6 +32,10 @@ pub struct SettingsFile {
     /// Default number of concurrent jobs for commands run across repos.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jobs: Option<usize>,
+    /// API host or forge kind (`github`, `gitlab`, `gitea`, `forgejo`) → a
+    /// shell command that prints a token for `discover` and `clone --from`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub forge_token_commands: BTreeMap<String, String>,
     /// Keys this version does not know, kept on every rewrite.
     #[serde(flatten)]
     pub extra: Extra,
@@ -45,6 +49,7 @@ impl Default for SettingsFile {
             symbols: default_symbols(),
             widths: BTreeMap::new(),
             jobs: None,
+            forge_token_commands: BTreeMap::new(),
             extra: Extra::new(),
         }
     }

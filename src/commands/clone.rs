@@ -1,12 +1,13 @@
-//! `gita clone`: clone one URL and register it, or (`-f`) recreate a whole
-//! workspace from a manifest: concurrent bounded clones through the runner,
+//! `gita clone`: clone one URL and register it, or recreate a whole
+//! workspace from a manifest (`-f`) or from what a forge holds (`--from`):
+//! concurrent bounded clones through the runner,
 //! the recorded branch checked out, repos and groups registered. A folder
 //! that already holds the repo is registered, not cloned; a folder that holds
 //! anything else is reported and never overwritten. Each clone lands in a
 //! temp folder beside its target and is renamed into place when complete, so
 //! an interrupted run leaves nothing half-made and re-running completes it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,8 +17,9 @@ use anyhow::{Context as _, Result, bail};
 use crate::cli::{CloneArgs, RunArgs};
 use crate::commands::delegated;
 use crate::ctx::Ctx;
+use crate::forge::{self, Upstream};
 use crate::keys::RepoKind;
-use crate::manifest::{Manifest, ManifestRepo};
+use crate::manifest::{Manifest, ManifestGroup, ManifestRepo};
 use crate::paths::absolute;
 use crate::print::sanitize;
 use crate::registry::{Registry, Repo};
@@ -57,10 +59,19 @@ pub fn run(ctx: &Ctx, args: &CloneArgs) -> Result<ExitCode> {
         }
         None => ctx.cwd.clone(),
     };
-    if args.from_file {
-        from_manifest(ctx, args, &dir)
-    } else {
-        one(ctx, args, &dir)
+    match (&args.from, &args.clonee) {
+        (Some(_), Some(clonee)) => crate::cli::usage_error(
+            "clone",
+            &format!("--from clones what a forge holds; it takes no URL or manifest ({clonee:?})"),
+        ),
+        (Some(_), None) if args.preserve_path || args.with_flags => crate::cli::usage_error(
+            "clone",
+            "--preserve-path and --with-flags go with -f, not with --from",
+        ),
+        (Some(source), None) => from_forge(ctx, args, &dir, source),
+        (None, Some(clonee)) if args.from_file => from_manifest(ctx, args, &dir, clonee),
+        (None, Some(clonee)) => one(ctx, args, &dir, clonee),
+        (None, None) => bail!("name a URL, a manifest with -f, or a forge with --from"),
     }
 }
 
@@ -85,8 +96,24 @@ enum Plan {
     Nothing(String),
 }
 
-fn plan(entry: &ManifestRepo, target: &Path) -> Plan {
+fn plan(entry: &ManifestRepo, target: &Path, dir: &Path) -> Plan {
     let bare = entry.kind == Some(RepoKind::Bare);
+    // A nested name (`group/sub/repo`) never lands inside another repo's
+    // work tree between the target folder and the clone.
+    if let Ok(rel) = target.strip_prefix(dir) {
+        let mut inner = dir.to_path_buf();
+        let parts: Vec<_> = rel.components().collect();
+        for part in parts.iter().take(parts.len().saturating_sub(1)) {
+            inner.push(part);
+            if git::is_work_tree(&inner) || git::is_bare(&inner) {
+                return Plan::Skip(format!(
+                    "{} would be inside the repo at {}; left untouched",
+                    target.display(),
+                    inner.display()
+                ));
+            }
+        }
+    }
     if !target.exists() || is_empty_dir(target) {
         if entry.url.is_empty() {
             return Plan::Nothing("no url recorded, nothing to clone from".into());
@@ -120,9 +147,10 @@ fn plan(entry: &ManifestRepo, target: &Path) -> Plan {
     }
 }
 
+/// The same repo: equal after dropping scheme, user, port and `.git`, so
+/// the ssh and https URLs of one repo match.
 fn same_url(a: &str, b: &str) -> bool {
-    let norm = |u: &str| u.trim_end_matches('/').trim_end_matches(".git").to_string();
-    norm(a) == norm(b)
+    forge::url_key(a) == forge::url_key(b)
 }
 
 fn remote_urls(dir: &Path) -> Vec<String> {
@@ -169,8 +197,8 @@ fn clone_job(name: &str, url: &str, target: &Path, branch: &str, bare: bool) -> 
 }
 
 /// `gita clone <url>`: attached to the terminal, then registered.
-fn one(ctx: &Ctx, args: &CloneArgs, dir: &Path) -> Result<ExitCode> {
-    let url = &args.clonee;
+fn one(ctx: &Ctx, args: &CloneArgs, dir: &Path, url: &str) -> Result<ExitCode> {
+    let url = &url.to_string();
     let Some(folder) = folder_name(url) else {
         bail!("cannot tell a folder name from the url '{url}'");
     };
@@ -186,7 +214,7 @@ fn one(ctx: &Ctx, args: &CloneArgs, dir: &Path) -> Result<ExitCode> {
         flags: Vec::new(),
         kind: None,
     };
-    let action = plan(&entry, &target);
+    let action = plan(&entry, &target, dir);
     if args.dry_run {
         match &action {
             Plan::Clone => outln!("git clone {url} {}", target.display())?,
@@ -265,9 +293,17 @@ fn register(
     name
 }
 
+/// How a manifest is cloned.
+struct Opts {
+    preserve_path: bool,
+    with_flags: bool,
+    dry_run: bool,
+    jobs: Option<u32>,
+}
+
 /// `gita clone -f <manifest>`.
-fn from_manifest(ctx: &Ctx, args: &CloneArgs, dir: &Path) -> Result<ExitCode> {
-    let file = absolute(&ctx.cwd, Path::new(&args.clonee));
+fn from_manifest(ctx: &Ctx, args: &CloneArgs, dir: &Path, file: &str) -> Result<ExitCode> {
+    let file = absolute(&ctx.cwd, Path::new(file));
     let Some(text) = crate::store::read_text(&file)? else {
         bail!("cannot read manifest {}: no such file", file.display());
     };
@@ -290,6 +326,20 @@ fn from_manifest(ctx: &Ctx, args: &CloneArgs, dir: &Path) -> Result<ExitCode> {
             );
         }
     }
+    let opts = Opts {
+        preserve_path: args.preserve_path,
+        with_flags: args.with_flags,
+        dry_run: args.dry_run,
+        jobs: args.jobs,
+    };
+    clone_manifest(ctx, &manifest, &opts, dir)
+}
+
+/// Clones what `manifest` lists and is missing under `dir` (or at the
+/// recorded paths), then registers the repos and groups. Repos that are
+/// already in place are registered, folders holding anything else are
+/// reported and left alone.
+fn clone_manifest(ctx: &Ctx, manifest: &Manifest, args: &Opts, dir: &Path) -> Result<ExitCode> {
     // Flags in a manifest are somebody else's: registered only when asked.
     let flags_of = |r: &ManifestRepo| -> Vec<String> {
         if args.with_flags {
@@ -326,7 +376,7 @@ fn from_manifest(ctx: &Ctx, args: &CloneArgs, dir: &Path) -> Result<ExitCode> {
         .repos
         .iter()
         .zip(&targets)
-        .map(|(r, t)| plan(r, t))
+        .map(|(r, t)| plan(r, t, dir))
         .collect();
 
     if args.dry_run {
@@ -461,6 +511,107 @@ fn from_manifest(ctx: &Ctx, args: &CloneArgs, dir: &Path) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `gita clone --from <source>`: lists the forge, clones what is missing
+/// through [`clone_manifest`], registers it (and the group of `-g`), then
+/// reports registered repos of that owner that were archived, renamed or
+/// removed upstream. Nothing is deleted or unregistered.
+///
+/// The registered repos compared with the listing are those in the target
+/// folder (at any depth) and, with `-g`, those of the group, whose remote URL
+/// points to the same owner as the listed repos' URLs (see
+/// [`forge::compare`]).
+fn from_forge(ctx: &Ctx, args: &CloneArgs, dir: &Path, source: &str) -> Result<ExitCode> {
+    let reg = ctx.registry()?;
+    if let Some(g) = &args.group {
+        reg.check_group_name(g, true)?;
+    }
+    let (session, listing) = forge::list(ctx, &args.forge, source)?;
+    let label = session.source.text.clone();
+    let protocol = args.forge.protocol.unwrap_or_else(forge::default_protocol);
+    let choice = forge::select(&listing, &args.forge, protocol);
+    forge::report_selection(&label, &listing, &choice);
+    let mut manifest = forge::manifest(&listing, &choice, protocol);
+
+    let members: BTreeSet<&str> = args
+        .group
+        .as_ref()
+        .and_then(|g| reg.groups.get(g))
+        .map(|g| g.repos.iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    let in_scope: Vec<(&String, &Repo)> = reg
+        .repos
+        .iter()
+        .filter(|(name, r)| forge::is_under(&r.path, dir) || members.contains(name.as_str()))
+        .collect();
+    let candidates: Vec<(String, PathBuf, Vec<String>)> =
+        git::parallel_map(&in_scope, 8, |(name, r)| {
+            ((*name).clone(), r.path.clone(), remote_urls(&r.path))
+        });
+    let changes = forge::compare(&session, &listing, args.forge.archived, &candidates)?;
+
+    // A repo renamed upstream is already here under its old name: its new
+    // name is not cloned a second time.
+    let renamed: BTreeSet<String> = changes
+        .iter()
+        .filter_map(|c| match &c.what {
+            Upstream::Renamed(new) => Some(new.to_lowercase()),
+            _ => None,
+        })
+        .collect();
+    manifest
+        .repos
+        .retain(|r| !renamed.contains(&r.name.to_lowercase()) || dir.join(&r.name).exists());
+    if let Some(g) = &args.group {
+        manifest.groups.push(ManifestGroup {
+            name: g.clone(),
+            path: None,
+            repos: manifest.repos.iter().map(|r| r.name.clone()).collect(),
+        });
+    }
+    let opts = Opts {
+        preserve_path: false,
+        with_flags: false,
+        dry_run: args.dry_run,
+        jobs: args.jobs,
+    };
+    let code = clone_manifest(ctx, &manifest, &opts, dir)?;
+    for c in &changes {
+        let who = format!("{} ({})", c.name, c.path.display());
+        match &c.what {
+            Upstream::Archived => {
+                eprintln!("gita: {label}: {who} is archived upstream; kept and still registered")
+            }
+            Upstream::Renamed(new) => {
+                let url = listing
+                    .repos
+                    .iter()
+                    .find(|r| r.name.eq_ignore_ascii_case(new))
+                    .map(|r| forge::url_for(r, protocol).to_string())
+                    .filter(|u| !u.is_empty());
+                let follow = match url {
+                    Some(u) => format!(
+                        "; to follow it: git -C {} remote set-url origin {u}",
+                        c.path.display()
+                    ),
+                    None => String::new(),
+                };
+                eprintln!(
+                    "gita: {label}: {who} was renamed upstream to {new}; not cloned again{follow}"
+                );
+            }
+            Upstream::Gone => eprintln!(
+                "gita: {label}: {who} is no longer listed and {} does not know {}: removed upstream, or hidden from this token; kept and still registered",
+                session.source.kind.label(),
+                c.upstream
+            ),
+            Upstream::Unlisted(why) => eprintln!(
+                "gita: {label}: {who} is no longer listed ({why}); kept and still registered"
+            ),
+        }
+    }
+    Ok(code)
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ mod color;
 mod completions;
 mod context;
 pub mod delegated;
+mod discover;
 mod flags;
 mod freeze;
 mod group;
@@ -41,6 +42,7 @@ pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitCode> {
         Command::Ll(args) => ll::run(ctx, args),
         Command::Freeze(args) => freeze::run(ctx, args),
         Command::Clone(args) => clone::run(ctx, args),
+        Command::Discover(args) => discover::run(ctx, args),
         Command::Super(args) => super_::run(ctx, args),
         Command::Shell(args) => shell::run(ctx, args),
         Command::Completions(args) => completions::run(ctx, args),
