@@ -674,3 +674,108 @@ fn a_background_process_holding_the_output_open_does_not_stall_the_run() {
         "{run:#?}"
     );
 }
+
+/// `gita` with the hermetic environment plus `vars`, stdout and exit code.
+fn gita_with(env: &TestEnv, vars: &[(String, String)], args: &[&str]) -> (Option<i32>, String) {
+    let out = env
+        .cmd()
+        .envs(vars.iter().map(|(k, v)| (k, v)))
+        .args(args)
+        .output()
+        .expect("run gita");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn repo_local_git_variables_of_the_caller_do_not_leak_into_any_repo() {
+    let env = TestEnv::new();
+    let dirs = common::three_distinct_repos(&env);
+    let commands: &[&[&str]] = &[
+        // `log` is interactive: one repo after the other, attached.
+        &["super", "r1", "r2", "r3", "log", "-1", "--format=%h %s"],
+        &["super", "r2", "status", "--short", "--branch"],
+        // Concurrent and captured.
+        &[
+            "super", "-j", "1", "r1", "r2", "r3", "status", "--short", "--branch",
+        ],
+        &["super", "-j", "1", "r2", "r3", "ls-remote", "."],
+    ];
+    let expected: Vec<(Option<i32>, String)> = commands
+        .iter()
+        .map(|args| gita_with(&env, &[], args))
+        .collect();
+    assert!(expected[0].1.contains("work in r2"), "{expected:?}");
+    assert!(expected[3].1.contains("refs/heads/main"), "{expected:?}");
+    let mut leaks = Vec::new();
+    for (label, vars) in common::repo_local_settings(&dirs[0]) {
+        for (args, want) in commands.iter().zip(&expected) {
+            let got = gita_with(&env, &vars, args);
+            if &got != want {
+                leaks.push(format!("{label}, {args:?}: {got:?}"));
+            }
+        }
+    }
+    assert!(
+        leaks.is_empty(),
+        "expected {expected:#?}\n{}",
+        leaks.join("\n")
+    );
+}
+
+#[test]
+fn shell_commands_see_no_repo_local_git_variables_but_the_users_own() {
+    let env = TestEnv::new();
+    let dirs = common::three_distinct_repos(&env);
+    let mut vars: Vec<(String, String)> = common::repo_local_settings(&dirs[0])
+        .into_iter()
+        .flat_map(|(_, v)| v)
+        .collect();
+    for name in [
+        "GIT_PREFIX",
+        "GIT_IMPLICIT_WORK_TREE",
+        "GIT_GRAFT_FILE",
+        "GIT_SHALLOW_FILE",
+    ] {
+        vars.push((name.into(), dirs[0].display().to_string()));
+    }
+    for name in ["GIT_CEILING_DIRECTORIES", "GIT_SSH_COMMAND"] {
+        vars.push((name.into(), "kept".into()));
+    }
+    let script = "env | grep '^GIT_' | sort";
+    for args in [&["shell", "r2", script][..], &["shell", "-q", script]] {
+        let (code, out) = gita_with(&env, &vars, args);
+        assert_eq!(code, Some(0), "{out}");
+        for line in out.lines().filter(|l| l.contains("GIT_")) {
+            let name = line
+                .split_once("GIT_")
+                .and_then(|(_, rest)| rest.split_once('='))
+                .map(|(n, _)| format!("GIT_{n}"))
+                .unwrap_or_default();
+            assert!(
+                [
+                    "GIT_CONFIG_GLOBAL",
+                    "GIT_CONFIG_NOSYSTEM",
+                    "GIT_AUTHOR_NAME",
+                    "GIT_AUTHOR_EMAIL",
+                    "GIT_COMMITTER_NAME",
+                    "GIT_COMMITTER_EMAIL",
+                    "GIT_CEILING_DIRECTORIES",
+                    "GIT_SSH_COMMAND",
+                    // Set by gita for the concurrent phase.
+                    "GIT_TERMINAL_PROMPT",
+                    "GIT_ASKPASS",
+                    "GIT_EDITOR",
+                ]
+                .contains(&name.as_str()),
+                "{name} reached the command:\n{out}"
+            );
+        }
+        assert!(out.contains("GIT_SSH_COMMAND=kept"), "{out}");
+        assert!(out.contains("GIT_CONFIG_GLOBAL=/dev/null"), "{out}");
+        // gita adds the repo's parent to the user's ceiling directories.
+        assert!(out.contains(":kept\n"), "{out}");
+    }
+}
