@@ -1,10 +1,11 @@
 //! Small synchronous `git` invocations (bookkeeping, the status fallback):
 //! per-repo flags go right after `git`, stdin is closed, discovery is
 //! confined to the repo; the repository-local variables of the caller's
-//! environment that gita drops at start; plus the on-disk checks for what a
-//! folder holds.
+//! environment that gita drops at start; what to say when a child cannot be
+//! started in a repo; plus the on-disk checks for what a folder holds.
 
 use std::ffi::OsString;
+use std::io;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -95,6 +96,71 @@ pub fn confine(cmd: &mut Command, repo: &Path) {
     cmd.env("GIT_CEILING_DIRECTORIES", value);
 }
 
+/// What keeps `dir` from being a child's working directory, if anything: it
+/// does not exist, is not a directory, or cannot be entered.
+pub fn folder_problem(dir: &Path) -> Option<String> {
+    let shown = dir.display();
+    match std::fs::metadata(dir) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Some(format!(
+            "the repo folder {shown} does not exist (moved? fix it with `gita rm` and `gita add`)"
+        )),
+        Err(e) => Some(format!(
+            "cannot reach the repo folder {shown}: {}",
+            reason(&e)
+        )),
+        Ok(meta) if !meta.is_dir() => Some(format!("the repo folder {shown} is not a directory")),
+        Ok(_) => can_enter(dir)
+            .err()
+            .map(|e| format!("cannot enter the repo folder {shown}: {}", reason(&e))),
+    }
+}
+
+/// Whether this process may make `dir` its working directory (search
+/// permission, checked with the effective user and capabilities).
+fn can_enter(dir: &Path) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt as _;
+    let Ok(path) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+        return Ok(()); // no such path can exist; let the spawn report it
+    };
+    // SAFETY: `path` is a valid NUL-terminated string that outlives the call.
+    let rc =
+        unsafe { libc::faccessat(libc::AT_FDCWD, path.as_ptr(), libc::X_OK, libc::AT_EACCESS) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Why `program` could not be started in `dir` (the spawn failed with
+/// `err`): the folder's problem when it has one, else the program's.
+pub fn spawn_error(program: &str, dir: &Path, err: &io::Error) -> String {
+    if let Some(problem) = folder_problem(dir) {
+        return problem;
+    }
+    match err.kind() {
+        io::ErrorKind::NotFound if program.contains('/') => format!("{program} does not exist"),
+        io::ErrorKind::NotFound => format!("{program} was not found on PATH (is it installed?)"),
+        io::ErrorKind::PermissionDenied => {
+            format!("{program} cannot be executed: permission denied")
+        }
+        _ => format!(
+            "cannot run {program} in {shown}: {err}",
+            shown = dir.display()
+        ),
+    }
+}
+
+/// An I/O error as a short phrase: `permission denied` rather than
+/// `Permission denied (os error 13)`.
+fn reason(err: &io::Error) -> String {
+    match err.kind() {
+        io::ErrorKind::PermissionDenied => "permission denied".into(),
+        io::ErrorKind::NotADirectory => "a part of the path is not a directory".into(),
+        _ => err.to_string(),
+    }
+}
+
 /// Trimmed stdout of a successful git command, `None` on any failure.
 pub fn read(dir: &Path, flags: &[String], args: &[&str]) -> Option<String> {
     let out = command(dir, flags)
@@ -167,6 +233,24 @@ mod tests {
         assert!(!local("GIT_CONFIG_KEY_") && !local("GIT_CONFIG_GLOBAL"));
         assert!(!local("GIT_CEILING_DIRECTORIES") && !local("GIT_SSH_COMMAND"));
         assert!(!local("HOME") && !local("GIT_EXEC_PATH"));
+    }
+
+    #[test]
+    fn spawn_errors_name_the_folder_or_the_program() {
+        let tmp = std::env::temp_dir();
+        let gone = io::Error::from(io::ErrorKind::NotFound);
+        assert_eq!(
+            spawn_error("git", &tmp, &gone),
+            "git was not found on PATH (is it installed?)"
+        );
+        assert_eq!(spawn_error("./tool", &tmp, &gone), "./tool does not exist");
+        let denied = io::Error::from(io::ErrorKind::PermissionDenied);
+        assert_eq!(
+            spawn_error("sh", &tmp, &denied),
+            "sh cannot be executed: permission denied"
+        );
+        let missing = tmp.join("gita-no-such-folder/x");
+        assert!(spawn_error("git", &missing, &gone).contains("does not exist (moved?"));
     }
 
     #[test]

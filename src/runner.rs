@@ -115,6 +115,15 @@ pub struct Job {
     pub program: Program,
 }
 
+impl Job {
+    /// Why the job's program could not be started (see [`crate::git::spawn_error`]).
+    fn spawn_error(&self, err: &io::Error) -> String {
+        let argv = self.program.argv();
+        let program = argv.first().map(String::as_str).unwrap_or_default();
+        crate::git::spawn_error(program, &self.path, err)
+    }
+}
+
 /// Which of the child's streams a chunk came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stream {
@@ -532,8 +541,8 @@ async fn run_once(
     if already {
         return (Outcome::Interrupted, Vec::new());
     }
-    if let Some(missing) = missing_folder(job) {
-        return (missing, Vec::new());
+    if let Some(problem) = crate::git::folder_problem(&job.path) {
+        return (Outcome::SpawnFailed(problem), Vec::new());
     }
     let mut std_cmd = job.program.command();
     std_cmd
@@ -556,13 +565,7 @@ async fn run_once(
     cmd.kill_on_drop(true);
     let mut child = match cmd.spawn() {
         Ok(c) => c,
-        Err(e) => {
-            let what = job.program.argv().first().cloned().unwrap_or_default();
-            return (
-                Outcome::SpawnFailed(format!("cannot run {what} in {}: {e}", job.path.display())),
-                Vec::new(),
-            );
-        }
+        Err(e) => return (Outcome::SpawnFailed(job.spawn_error(&e)), Vec::new()),
     };
     let pid = child.id().and_then(|p| i32::try_from(p).ok());
     let chunks = Arc::new(Mutex::new(Vec::new()));
@@ -597,17 +600,6 @@ async fn run_once(
     readers.abort_all();
     let chunks = std::mem::take(&mut *chunks.lock().unwrap_or_else(|p| p.into_inner()));
     (outcome, chunks)
-}
-
-/// A registered repo whose folder is gone fails with a clear message rather
-/// than a bare "No such file or directory" from the spawn.
-fn missing_folder(job: &Job) -> Option<Outcome> {
-    (!job.path.is_dir()).then(|| {
-        Outcome::SpawnFailed(format!(
-            "the repo folder {} does not exist (moved? fix it with `gita rm` and `gita add`)",
-            job.path.display()
-        ))
-    })
 }
 
 async fn read_into(
@@ -668,8 +660,9 @@ pub fn run_attached(job: &Job, timeout: Option<Duration>) -> Result<JobResult> {
     rt.block_on(async {
         let mut sigint = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
         let start = Instant::now();
-        if let Some(missing) = missing_folder(job) {
-            return Ok(finish(job.clone(), missing, Vec::new(), start, 1));
+        if let Some(problem) = crate::git::folder_problem(&job.path) {
+            let outcome = Outcome::SpawnFailed(problem);
+            return Ok(finish(job.clone(), outcome, Vec::new(), start, 1));
         }
         let mut std_cmd = job.program.command();
         std_cmd.current_dir(&job.path);
@@ -678,15 +671,8 @@ pub fn run_attached(job: &Job, timeout: Option<Duration>) -> Result<JobResult> {
         let mut child = match cmd.spawn() {
             Ok(c) => c,
             Err(e) => {
-                let what = job.program.argv().first().cloned().unwrap_or_default();
-                let msg = format!("cannot run {what} in {}: {e}", job.path.display());
-                return Ok(finish(
-                    job.clone(),
-                    Outcome::SpawnFailed(msg),
-                    Vec::new(),
-                    start,
-                    1,
-                ));
+                let outcome = Outcome::SpawnFailed(job.spawn_error(&e));
+                return Ok(finish(job.clone(), outcome, Vec::new(), start, 1));
             }
         };
         let pid = child.id().and_then(|p| i32::try_from(p).ok());

@@ -779,3 +779,98 @@ fn shell_commands_see_no_repo_local_git_variables_but_the_users_own() {
         assert!(out.contains(":kept\n"), "{out}");
     }
 }
+
+/// Runs `cmd` with `args`: the exit code and everything it printed.
+fn code_and_text(mut cmd: Command, args: &[&str]) -> (Option<i32>, String) {
+    let out = cmd.args(args).output().expect("run gita");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code(), text)
+}
+
+/// Commands that use the folder of repo r1: `ll` with each status engine
+/// (the message is in the table), `super` and `shell` attached and concurrent.
+const USES_R1: &[(&str, &[&str])] = &[
+    ("", &["ll"]),
+    ("git", &["ll"]),
+    ("gix", &["ll"]),
+    ("", &["super", "r1", "status"]),
+    ("", &["super", "r0", "r1", "status"]),
+    ("", &["shell", "r1", "true"]),
+    ("", &["shell", "r0", "r1", "true"]),
+];
+
+#[test]
+fn a_repo_folder_that_cannot_be_entered_is_named_as_the_problem() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let env = TestEnv::new();
+    let dirs = repos(&env, 2);
+    let test = "a_repo_folder_that_cannot_be_entered_is_named_as_the_problem";
+    if common::gita_bound_by_permissions(&env, test).is_none() {
+        return;
+    }
+    fs::set_permissions(&dirs[1], fs::Permissions::from_mode(0o000)).expect("chmod");
+    let want = format!(
+        "cannot enter the repo folder {}: permission denied",
+        dirs[1].display()
+    );
+    let mut wrong = Vec::new();
+    for (engine, args) in USES_R1 {
+        let Some(mut cmd) = common::gita_bound_by_permissions(&env, test) else {
+            return;
+        };
+        cmd.env("GITA_STATUS_ENGINE", engine);
+        let (code, text) = code_and_text(cmd, args);
+        if code != Some(1) || !text.contains(&want) || text.contains("installed") {
+            wrong.push(format!("{engine} {args:?}: {code:?}\n{text}"));
+        }
+    }
+    fs::set_permissions(&dirs[1], fs::Permissions::from_mode(0o755)).expect("chmod back");
+    assert!(wrong.is_empty(), "want {want:?}\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn a_repo_folder_that_is_a_file_is_named_as_the_problem() {
+    let env = TestEnv::new();
+    let dirs = repos(&env, 2);
+    fs::remove_dir_all(&dirs[1]).expect("rm repo");
+    fs::write(&dirs[1], "not a folder\n").expect("write file");
+    let want = format!("the repo folder {} is not a directory", dirs[1].display());
+    let mut wrong = Vec::new();
+    for (engine, args) in USES_R1 {
+        let mut cmd = env.cmd();
+        cmd.env("GITA_STATUS_ENGINE", engine);
+        let (code, text) = code_and_text(cmd, args);
+        if code != Some(1) || !text.contains(&want) {
+            wrong.push(format!("{engine} {args:?}: {code:?}\n{text}"));
+        }
+    }
+    assert!(wrong.is_empty(), "want {want:?}\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn a_missing_git_program_is_named_as_the_problem() {
+    let env = TestEnv::new();
+    repos(&env, 2);
+    let empty = env.root.join("empty-path");
+    fs::create_dir_all(&empty).expect("mkdir");
+    let want = "git was not found on PATH (is it installed?)";
+    let mut wrong = Vec::new();
+    let runs: &[(&str, &[&str])] = &[
+        ("git", &["ll"]),
+        ("", &["super", "r1", "status"]),
+        ("", &["super", "r0", "r1", "status"]),
+    ];
+    for (engine, args) in runs {
+        let mut cmd = env.cmd();
+        cmd.env("GITA_STATUS_ENGINE", engine).env("PATH", &empty);
+        let (code, text) = code_and_text(cmd, args);
+        if code != Some(1) || !text.contains(want) || text.contains("folder") {
+            wrong.push(format!("{engine} {args:?}: {code:?}\n{text}"));
+        }
+    }
+    assert!(wrong.is_empty(), "want {want:?}\n{}", wrong.join("\n"));
+}

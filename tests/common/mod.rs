@@ -325,3 +325,33 @@ pub fn three_distinct_repos(env: &TestEnv) -> Vec<PathBuf> {
     env.gita(&args).ok();
     dirs
 }
+
+/// A `gita` command (hermetic, in `work`) that file permissions apply to.
+/// Root passes every permission check, so as root gita runs under `setpriv`
+/// without the capabilities that bypass them; `None` (with a skip line, see
+/// [`available`]) when that cannot be done.
+#[track_caller]
+pub fn gita_bound_by_permissions(env: &TestEnv, skipped: &str) -> Option<Command> {
+    // SAFETY: plain syscall without arguments.
+    if unsafe { libc::geteuid() } != 0 {
+        return Some(env.cmd());
+    }
+    const DROP: &str = "--bounding-set=-dac_override,-dac_read_search";
+    let works = Command::new("setpriv")
+        .args([DROP, "true"])
+        .stdin(Stdio::null())
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !available(
+        works,
+        "`setpriv` (to drop root's permission bypass)",
+        skipped,
+    ) {
+        return None;
+    }
+    let mut cmd = Command::new("setpriv");
+    env.hermetic(&mut cmd);
+    cmd.current_dir(&env.work)
+        .args([DROP, env!("CARGO_BIN_EXE_gita")]);
+    Some(cmd)
+}
