@@ -874,3 +874,66 @@ fn a_missing_git_program_is_named_as_the_problem() {
     }
     assert!(wrong.is_empty(), "want {want:?}\n{}", wrong.join("\n"));
 }
+
+/// Starts `args`, reads the first line gita prints (the repo's path), closes
+/// the pipe and only then lets the repo's command write: it waits for the
+/// file `flag`. Returns the finished run (stdout is not read).
+fn close_stdout_after_the_path(env: &TestEnv, args: &[&str], flag: &Path) -> Run {
+    let mut child = env
+        .cmd()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn gita");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while byte[0] != b'\n' {
+        out.read_exact(&mut byte).expect("the path line");
+        line.push(byte[0]);
+    }
+    assert!(
+        String::from_utf8_lossy(&line).starts_with(&env.work.display().to_string()),
+        "{line:?}"
+    );
+    drop(out);
+    fs::write(flag, "").expect("flag");
+    wait_within(child, Duration::from_secs(60))
+}
+
+#[test]
+fn attached_runs_into_a_closed_pipe_end_quietly() {
+    let env = TestEnv::new();
+    let dirs = repos(&env, 2);
+    let flag = env.root.join("reader-gone");
+    let wait = format!("while [ ! -e '{}' ]; do sleep 0.02; done", flag.display());
+    let plenty = "seq 1 100000";
+    env.git(
+        &dirs[1],
+        &["config", "alias.late-log", &format!("!{wait}; git log")],
+    );
+    fs::write(
+        env.config_dir().join("cmds.yml"),
+        format!(
+            "late:\n  cmd: \"{wait}; echo \\\"$PWD\\\" >> ran; {plenty}\"\n  shell: true\n  interactive: true\n"
+        ),
+    )
+    .expect("write cmds.yml");
+    let line = format!("{wait}; {plenty}");
+    let cases: &[&[&str]] = &[
+        &["super", "r1", "late-log"],
+        &["shell", "r1", &line],
+        // Several repos one at a time: the first meets the closed pipe and
+        // the rest are not run.
+        &["late", "r0", "r1"],
+    ];
+    for args in cases {
+        let _ = fs::remove_file(&flag);
+        let run = close_stdout_after_the_path(&env, args, &flag);
+        assert_eq!(run.code, 0, "{args:?}: {run:#?}");
+        assert_eq!(run.stderr, "", "{args:?}: {run:#?}");
+    }
+    assert!(dirs[0].join("ran").exists());
+    assert!(!dirs[1].join("ran").exists(), "r1 ran after stdout closed");
+}

@@ -9,7 +9,7 @@ use std::io::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 
 use crate::cli::RunArgs;
 use crate::delegate::Delegated;
@@ -155,6 +155,18 @@ fn attached_one(job: &Job, timeout: Option<Duration>) -> Result<JobResult> {
         out.flush()?;
     }
     let result = runner::run_attached(job, timeout)?;
+    let failed = match result.outcome {
+        Outcome::Exited(code) => code != 0,
+        Outcome::Signaled(sig) => sig == libc::SIGPIPE,
+        _ => false,
+    };
+    if failed && crate::output::stdout_closed() {
+        // The reader went away (`gita super api log | head -1`) and the
+        // command failed writing to it: like a concurrent run whose stdout
+        // closes, the run ends here quietly (see `main`).
+        return Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+            .context("the output was closed");
+    }
     match &result.outcome {
         Outcome::SpawnFailed(msg) => eprintln!("gita: {}: {msg}", job.name),
         Outcome::TimedOut(t) => eprintln!(
