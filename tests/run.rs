@@ -937,3 +937,228 @@ fn attached_runs_into_a_closed_pipe_end_quietly() {
     assert!(dirs[0].join("ran").exists());
     assert!(!dirs[1].join("ran").exists(), "r1 ran after stdout closed");
 }
+
+/// Kills, when dropped, every process whose command line holds the marker
+/// (see [`processes_with`]): a failing test leaves nothing running.
+#[cfg(target_os = "linux")]
+struct KillMarked(&'static str);
+
+#[cfg(target_os = "linux")]
+impl Drop for KillMarked {
+    fn drop(&mut self) {
+        for pid in processes_with(self.0) {
+            if let Ok(pid) = i32::try_from(pid) {
+                // SAFETY: plain syscall on a process this test started.
+                unsafe {
+                    libc::kill(pid, libc::SIGKILL);
+                }
+            }
+        }
+    }
+}
+
+/// Waits until `n` processes with `marker` run (a hang guard of 20s).
+#[cfg(target_os = "linux")]
+fn wait_for_processes(marker: &str, n: usize) {
+    let start = Instant::now();
+    while processes_with(marker).len() < n {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the command never started"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Leftovers of `marker` after gita exited: processes killed by SIGKILL may
+/// take a moment to disappear from /proc.
+#[cfg(target_os = "linux")]
+fn leftovers(marker: &str) -> Vec<u32> {
+    let start = Instant::now();
+    loop {
+        let found = processes_with(marker);
+        if found.is_empty() || start.elapsed() > Duration::from_secs(2) {
+            return found;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A command line that starts a background `sleep` of its own and waits on
+/// a second one, both carrying `marker` (a duration no other test uses).
+fn two_sleeps(marker: &str) -> String {
+    format!("{marker} & {marker}; echo never")
+}
+
+#[test]
+#[cfg(target_os = "linux")] // finds leftover processes through /proc
+fn a_signal_to_gita_alone_stops_a_one_repo_run_and_its_whole_group() {
+    let env = TestEnv::new();
+    repos(&env, 2);
+    let marker = "sleep 1004.321";
+    let _cleanup = KillMarked(marker);
+    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+        let mut cmd = env.cmd();
+        common::default_signal_actions(&mut cmd);
+        let child = cmd
+            .args(["shell", "r1", &two_sleeps(marker)])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn gita");
+        wait_for_processes(marker, 2);
+        // To gita's pid only, as `kill` does; not to its process group.
+        // SAFETY: plain syscall on the gita process this test started.
+        unsafe {
+            libc::kill(i32::try_from(child.id()).expect("pid"), sig);
+        }
+        let run = wait_within(child, Duration::from_secs(20));
+        assert_eq!(run.code, 128 + sig, "signal {sig}: {run:#?}");
+        assert!(run.stderr.contains("interrupted"), "{run:#?}");
+        assert!(!run.stdout.contains("never"), "{run:#?}");
+        assert_eq!(leftovers(marker), Vec::<u32>::new(), "after signal {sig}");
+    }
+}
+
+#[test]
+#[cfg(target_os = "linux")] // finds leftover processes through /proc
+fn a_signal_to_gita_stops_every_concurrent_run_and_its_whole_group() {
+    let env = TestEnv::new();
+    repos(&env, 3);
+    let marker = "sleep 1005.321";
+    let _cleanup = KillMarked(marker);
+    for sig in [libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+        let mut cmd = env.cmd();
+        common::default_signal_actions(&mut cmd);
+        let child = cmd
+            .args(["shell", "-q", &two_sleeps(marker)])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn gita");
+        wait_for_processes(marker, 6);
+        // SAFETY: plain syscall on the gita process this test started.
+        unsafe {
+            libc::kill(i32::try_from(child.id()).expect("pid"), sig);
+        }
+        let run = wait_within(child, Duration::from_secs(20));
+        assert_eq!(run.code, 128 + sig, "signal {sig}: {run:#?}");
+        assert!(
+            run.stderr.contains("every running command was stopped"),
+            "{run:#?}"
+        );
+        assert_eq!(leftovers(marker), Vec::<u32>::new(), "after signal {sig}");
+    }
+}
+
+#[test]
+#[cfg(target_os = "linux")] // finds leftover processes through /proc
+fn a_timeout_stops_a_one_repo_run_and_its_whole_group() {
+    // Inside `$(…)` the caller reads to the end of gita's output: a process
+    // left behind holding it would keep the caller waiting.
+    let env = TestEnv::new();
+    repos(&env, 2);
+    let marker = "sleep 1006.321";
+    let _cleanup = KillMarked(marker);
+    let script = format!(
+        "out=$('{}' shell --timeout 2 r1 '{}'); echo \"status $? [$out]\"",
+        env!("CARGO_BIN_EXE_gita"),
+        two_sleeps(marker)
+    );
+    let mut cmd = Command::new("bash");
+    env.hermetic(&mut cmd);
+    cmd.current_dir(&env.work).args(["-c", &script]);
+    let run = run_within(cmd, Duration::from_secs(60)).ok();
+    assert_eq!(
+        run.stdout,
+        format!("status 1 [{}]\n", env.work.join("r1").display())
+    );
+    assert!(
+        run.stderr
+            .contains("gita: r1: timed out after 2.0s, killed"),
+        "{run:#?}"
+    );
+    assert_eq!(leftovers(marker), Vec::<u32>::new());
+}
+
+#[test]
+#[cfg(target_os = "linux")] // finds leftover processes through /proc
+fn a_one_repo_run_on_a_terminal_owns_it_and_is_stopped_whole() {
+    // On a terminal the command's group is the foreground: Ctrl-C typed
+    // there reaches it, and a signal to gita or a timeout stops all of it.
+    let pty_works = Command::new("script")
+        .args(["-qec", "true", "/dev/null"])
+        .stdin(Stdio::null())
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !common::available(
+        pty_works,
+        "util-linux `script` with a pseudo-terminal",
+        "a_one_repo_run_on_a_terminal_owns_it_and_is_stopped_whole",
+    ) {
+        return;
+    }
+    let env = TestEnv::new();
+    let dirs = repos(&env, 2);
+    let marker = "sleep 1007.321";
+    let _cleanup = KillMarked(marker);
+    let gita = env!("CARGO_BIN_EXE_gita");
+    // `$PPID` of the shell command is gita. The sleeps ignore SIGHUP, so
+    // that the terminal's hangup when `script` ends cannot stop them.
+    let line = format!(
+        "trap \"\" HUP; echo $PPID > gita.pid; {}",
+        two_sleeps(marker)
+    );
+    let on_terminal = |gita_args: &str| {
+        let mut cmd = Command::new("script");
+        env.hermetic(&mut cmd);
+        common::default_signal_actions(&mut cmd);
+        cmd.current_dir(&env.work)
+            .args(["-qec", &format!("{gita} {gita_args}"), "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn script")
+    };
+    let pid_file = dirs[1].join("gita.pid");
+
+    // Ctrl-C typed on the terminal.
+    let mut child = on_terminal(&format!("shell r1 '{line}'"));
+    wait_for_processes(marker, 2);
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(b"\x03").expect("type Ctrl-C");
+    }
+    let run = wait_within(child, Duration::from_secs(20));
+    assert_eq!(run.code, 130, "{run:#?}");
+    assert_eq!(leftovers(marker), Vec::<u32>::new(), "after Ctrl-C");
+
+    // SIGTERM to gita alone.
+    let _ = fs::remove_file(&pid_file);
+    let child = on_terminal(&format!("shell r1 '{line}'"));
+    wait_for_processes(marker, 2);
+    let gita_pid: i32 = fs::read_to_string(&pid_file)
+        .expect("pid file")
+        .trim()
+        .parse()
+        .expect("pid");
+    // SAFETY: plain syscall on the gita process this test started.
+    unsafe {
+        libc::kill(gita_pid, libc::SIGTERM);
+    }
+    let run = wait_within(child, Duration::from_secs(20));
+    assert_eq!(run.code, 143, "{run:#?}");
+    assert_eq!(leftovers(marker), Vec::<u32>::new(), "after SIGTERM");
+
+    // A timeout.
+    let child = on_terminal(&format!("shell --timeout 1 r1 '{line}'"));
+    let run = wait_within(child, Duration::from_secs(20));
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert!(
+        run.stdout.contains("timed out after 1.0s, killed"),
+        "{run:#?}"
+    );
+    assert_eq!(leftovers(marker), Vec::<u32>::new(), "after the timeout");
+}

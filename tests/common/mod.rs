@@ -355,3 +355,19 @@ pub fn gita_bound_by_permissions(env: &TestEnv, skipped: &str) -> Option<Command
         .args([DROP, env!("CARGO_BIN_EXE_gita")]);
     Some(cmd)
 }
+
+/// Gives the command the default action for the signals a test sends (the
+/// test itself may have been started with some ignored, e.g. in the
+/// background of a script, and ignored signals are inherited).
+pub fn default_signal_actions(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt as _;
+    // SAFETY: `signal` is async-signal-safe; the closure touches nothing else.
+    unsafe {
+        cmd.pre_exec(|| {
+            for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+            Ok(())
+        });
+    }
+}
