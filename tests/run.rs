@@ -163,8 +163,10 @@ fn ctrl_c_kills_every_child_and_exits_130() {
     repos(&env, 10);
     // A duration no other test uses, to find our sleeps in /proc.
     let marker = "sleep 30.4321";
-    let child = env
-        .cmd()
+    let mut cmd = env.cmd();
+    // gita keeps a signal ignored if it starts with it ignored.
+    common::default_signal_actions(&mut cmd);
+    let child = cmd
         .args(["shell", "-q", &format!("{marker}; echo done")])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
