@@ -29,6 +29,8 @@ mod table;
 mod trust;
 
 fn main() -> ExitCode {
+    // SAFETY: the first thing gita does; no other thread exists yet.
+    unsafe { git::drop_repo_local_env() };
     match run() {
         Ok(code) => code,
         Err(err) if print::is_broken_pipe(&err) => ExitCode::SUCCESS,

@@ -293,6 +293,19 @@ fn secs(d: Duration) -> String {
     format!("{:.1}s", d.as_secs_f64())
 }
 
+/// Whether stdout is a pipe or socket whose reading end is gone (`gita …
+/// | head -1` after `head` exited).
+pub fn stdout_closed() -> bool {
+    let mut fd = libc::pollfd {
+        fd: libc::STDOUT_FILENO,
+        events: libc::POLLOUT,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, and a zero timeout: returns at once.
+    let ready = unsafe { libc::poll(&mut fd, 1, 0) };
+    ready == 1 && fd.revents & (libc::POLLERR | libc::POLLHUP) != 0
+}
+
 fn terminal_width() -> Option<usize> {
     // SAFETY: TIOCGWINSZ fills a plain C struct; failure leaves it zeroed.
     let mut ws: libc::winsize = unsafe { std::mem::zeroed() };

@@ -1,8 +1,11 @@
 //! Runs one command in many repos: bounded concurrency, output captured per
 //! job, children detached from the terminal (own session, stdin closed, no
 //! prompts), per-repo timeouts, retries on transient server-side connection
-//! drops, and Ctrl-C that kills every child's whole process group. Never
-//! writes to stdout: finished jobs go to a [`Sink`] (see `output.rs`).
+//! drops, and terminating signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT) that
+//! stop every child's whole process group. Never writes to stdout: finished
+//! jobs go to a [`Sink`] (see `output.rs`). Also runs one job attached to
+//! the terminal, in a process group of its own that is stopped whole the
+//! same way.
 
 use std::ffi::OsString;
 use std::io;
@@ -113,6 +116,15 @@ pub struct Job {
     pub name: String,
     pub path: PathBuf,
     pub program: Program,
+}
+
+impl Job {
+    /// Why the job's program could not be started (see [`crate::git::spawn_error`]).
+    fn spawn_error(&self, err: &io::Error) -> String {
+        let argv = self.program.argv();
+        let program = argv.first().map(String::as_str).unwrap_or_default();
+        crate::git::spawn_error(program, &self.path, err)
+    }
 }
 
 /// Which of the child's streams a chunk came from.
@@ -256,7 +268,8 @@ pub trait Sink {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum End {
     Completed,
-    /// A signal (SIGINT, SIGTERM, SIGHUP) arrived; every child was killed.
+    /// A signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT) arrived; every child was
+    /// killed.
     Signal(i32),
 }
 
@@ -269,7 +282,7 @@ pub struct Run {
 
 /// Runs every job detached from the terminal, at most `opts.jobs` at a time,
 /// handing each finished job to `sink` as soon as it ends. On SIGINT/SIGTERM/
-/// SIGHUP every running child's process group is killed and the run ends with
+/// SIGHUP/SIGQUIT every running child's process group is killed and the run ends with
 /// [`End::Signal`]; a sink error (closed stdout) kills them too and is returned.
 pub fn run_detached(jobs: Vec<Job>, opts: &Options, sink: &mut dyn Sink) -> Result<Run> {
     let rt = runtime()?;
@@ -284,9 +297,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 async fn run_detached_async(jobs: Vec<Job>, opts: &Options, sink: &mut dyn Sink) -> Result<Run> {
-    let mut sigint = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
-    let mut sigterm = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
-    let mut sighup = signal(SignalKind::hangup()).context("cannot handle SIGHUP")?;
+    let mut signals = StopSignals::new()?;
     let (cancel_tx, cancel_rx) = watch::channel(false);
     let env = Arc::new(DetachedEnv::from_current());
     let limit = opts.jobs.max(1);
@@ -321,9 +332,7 @@ async fn run_detached_async(jobs: Vec<Job>, opts: &Options, sink: &mut dyn Sink)
                 results.push(result);
                 start_more(&mut set, sink);
             }
-            _ = sigint.recv() => { end = End::Signal(libc::SIGINT); break; }
-            _ = sigterm.recv() => { end = End::Signal(libc::SIGTERM); break; }
-            _ = sighup.recv() => { end = End::Signal(libc::SIGHUP); break; }
+            sig = signals.recv() => { end = End::Signal(sig); break; }
             _ = ticker.tick(), if ticks => sink.tick(),
         }
     }
@@ -532,8 +541,8 @@ async fn run_once(
     if already {
         return (Outcome::Interrupted, Vec::new());
     }
-    if let Some(missing) = missing_folder(job) {
-        return (missing, Vec::new());
+    if let Some(problem) = crate::git::folder_problem(&job.path) {
+        return (Outcome::SpawnFailed(problem), Vec::new());
     }
     let mut std_cmd = job.program.command();
     std_cmd
@@ -556,13 +565,7 @@ async fn run_once(
     cmd.kill_on_drop(true);
     let mut child = match cmd.spawn() {
         Ok(c) => c,
-        Err(e) => {
-            let what = job.program.argv().first().cloned().unwrap_or_default();
-            return (
-                Outcome::SpawnFailed(format!("cannot run {what} in {}: {e}", job.path.display())),
-                Vec::new(),
-            );
-        }
+        Err(e) => return (Outcome::SpawnFailed(job.spawn_error(&e)), Vec::new()),
     };
     let pid = child.id().and_then(|p| i32::try_from(p).ok());
     let chunks = Arc::new(Mutex::new(Vec::new()));
@@ -597,17 +600,6 @@ async fn run_once(
     readers.abort_all();
     let chunks = std::mem::take(&mut *chunks.lock().unwrap_or_else(|p| p.into_inner()));
     (outcome, chunks)
-}
-
-/// A registered repo whose folder is gone fails with a clear message rather
-/// than a bare "No such file or directory" from the spawn.
-fn missing_folder(job: &Job) -> Option<Outcome> {
-    (!job.path.is_dir()).then(|| {
-        Outcome::SpawnFailed(format!(
-            "the repo folder {} does not exist (moved? fix it with `gita rm` and `gita add`)",
-            job.path.display()
-        ))
-    })
 }
 
 async fn read_into(
@@ -659,67 +651,397 @@ fn signal_group(pgid: i32, sig: i32) {
     }
 }
 
-/// Runs one job attached to the terminal (inherited stdin/stdout/stderr, in
-/// gita's own process group so it can prompt), with the user's environment
-/// untouched. Ctrl-C reaches the child directly; gita waits for it and
-/// reports [`Outcome::Interrupted`].
-pub fn run_attached(job: &Job, timeout: Option<Duration>) -> Result<JobResult> {
+/// Runs one job attached to the terminal: stdin, stdout and stderr are
+/// gita's, and the user's environment is kept (see [`DetachedEnv`] for what
+/// the concurrent phase changes). The child leads a process group of its own,
+/// so that a timeout or a terminating signal sent to gita stops all of it (a
+/// shell command's own children included). When gita runs in the foreground
+/// of its terminal and not in a pipeline, that group becomes the terminal's
+/// foreground group for the run, as a shell does with a job: prompts, pagers
+/// and editors work, and Ctrl-C, Ctrl-\ and Ctrl-Z reach the command. In a
+/// pipeline or in the background the command cannot take the terminal:
+/// reading from it fails instead of stopping the command.
+///
+/// The run ends with [`End::Signal`] when gita received SIGINT, SIGTERM,
+/// SIGHUP or SIGQUIT (the child's whole group was stopped first).
+pub fn run_attached(job: &Job, timeout: Option<Duration>) -> Result<(JobResult, End)> {
     let rt = runtime()?;
     rt.block_on(async {
-        let mut sigint = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+        let mut signals = StopSignals::new()?;
         let start = Instant::now();
-        if let Some(missing) = missing_folder(job) {
-            return Ok(finish(job.clone(), missing, Vec::new(), start, 1));
+        let failed = |outcome| {
+            Ok((
+                finish(job.clone(), outcome, Vec::new(), start, 1),
+                End::Completed,
+            ))
+        };
+        if let Some(problem) = crate::git::folder_problem(&job.path) {
+            return failed(Outcome::SpawnFailed(problem));
         }
+        let terminal = Terminal::to_hand_over();
+        let (waiter, mut events) = ChildWaiter::start()?;
         let mut std_cmd = job.program.command();
         std_cmd.current_dir(&job.path);
         crate::git::confine(&mut std_cmd, &job.path);
-        let mut cmd = tokio::process::Command::from(std_cmd);
-        let mut child = match cmd.spawn() {
-            Ok(c) => c,
-            Err(e) => {
-                let what = job.program.argv().first().cloned().unwrap_or_default();
-                let msg = format!("cannot run {what} in {}: {e}", job.path.display());
-                return Ok(finish(
-                    job.clone(),
-                    Outcome::SpawnFailed(msg),
-                    Vec::new(),
-                    start,
-                    1,
-                ));
-            }
+        let tty = terminal.as_ref().map(Terminal::raw_fd);
+        // SAFETY: the closure makes only async-signal-safe system calls.
+        unsafe {
+            std_cmd.pre_exec(move || lead_own_group(tty));
+        }
+        let pid = match std_cmd.spawn() {
+            Ok(child) => i32::try_from(child.id()).ok(),
+            Err(e) => return failed(Outcome::SpawnFailed(job.spawn_error(&e))),
         };
-        let pid = child.id().and_then(|p| i32::try_from(p).ok());
+        // `spawn` returns once the child has exec'd: it leads its group now.
+        let Some(pid) = pid.filter(|p| *p > 1) else {
+            return failed(Outcome::SpawnFailed(
+                "the child has no usable process id".into(),
+            ));
+        };
+        waiter.watch(pid);
         let deadline = timeout.map(|t| (tokio::time::Instant::now() + t, t));
-        let mut interrupted = false;
+        let mut end = End::Completed;
         let outcome = loop {
             tokio::select! {
-                status = child.wait() => {
-                    break match status {
-                        Ok(s) => Outcome::from_status(s),
-                        Err(e) => Outcome::SpawnFailed(format!("cannot wait for the child: {e}")),
+                event = events.recv() => match event {
+                    Some(ChildEvent::Exited(status)) => {
+                        if matches!(status.signal(), Some(libc::SIGINT | libc::SIGQUIT)) {
+                            // Ctrl-C or Ctrl-\ on the terminal: what the command
+                            // left of its group (a shell's background jobs
+                            // ignore both) is stopped too.
+                            stop_leftovers(pid).await;
+                        }
+                        break Outcome::from_status(status);
                     }
+                    Some(ChildEvent::Stopped(sig)) => {
+                        // Without the terminal, whoever stopped the child
+                        // continues it; a timeout or a signal still ends it.
+                        if let Some(terminal) = &terminal {
+                            suspend_with_child(pid, sig, terminal);
+                        }
+                    }
+                    Some(ChildEvent::Failed(e)) => {
+                        signal_group(pid, libc::SIGKILL);
+                        break Outcome::SpawnFailed(format!("cannot wait for the child: {e}"));
+                    }
+                    None => {
+                        signal_group(pid, libc::SIGKILL);
+                        break Outcome::SpawnFailed("lost track of the child".into());
+                    }
+                },
+                sig = signals.recv() => {
+                    stop_attached_group(pid, &mut events).await;
+                    end = End::Signal(sig);
+                    break Outcome::Interrupted;
                 }
-                _ = sigint.recv() => interrupted = true,
-                _ = until_deadline(deadline), if !interrupted => {
-                    if let Some(pid) = pid {
-                        // SAFETY: plain syscall on our own, not yet reaped, child.
-                        unsafe { libc::kill(pid, libc::SIGTERM); }
-                    }
-                    if tokio::time::timeout(KILL_GRACE, child.wait()).await.is_err() {
-                        let _ = child.kill().await;
-                    }
+                _ = until_deadline(deadline) => {
+                    stop_attached_group(pid, &mut events).await;
                     break Outcome::TimedOut(deadline.map(|(_, t)| t).unwrap_or_default());
                 }
             }
         };
-        let outcome = if interrupted {
-            Outcome::Interrupted
-        } else {
-            outcome
-        };
-        Ok(finish(job.clone(), outcome, Vec::new(), start, 1))
+        if let Some(terminal) = &terminal {
+            terminal.take_back_from(pid);
+        }
+        Ok((finish(job.clone(), outcome, Vec::new(), start, 1), end))
     })
+}
+
+/// The terminating signals a run stops for: Ctrl-C, `kill`, a hangup, Ctrl-\.
+const STOP_SIGNALS: [(i32, fn() -> SignalKind); 4] = [
+    (libc::SIGINT, SignalKind::interrupt),
+    (libc::SIGTERM, SignalKind::terminate),
+    (libc::SIGHUP, SignalKind::hangup),
+    (libc::SIGQUIT, SignalKind::quit),
+];
+
+/// Listens for [`STOP_SIGNALS`], except those gita was started with ignored
+/// (`nohup` ignores SIGHUP, a shell ignores SIGINT and SIGQUIT for a
+/// background command): those stay ignored, for gita and its children.
+struct StopSignals {
+    streams: Vec<(i32, tokio::signal::unix::Signal)>,
+}
+
+impl StopSignals {
+    fn new() -> Result<StopSignals> {
+        let ignored = ignored_at_start();
+        let mut streams = Vec::new();
+        for (sig, kind) in STOP_SIGNALS {
+            if !ignored.contains(&sig) {
+                let stream =
+                    signal(kind()).with_context(|| format!("cannot handle signal {sig}"))?;
+                streams.push((sig, stream));
+            }
+        }
+        Ok(StopSignals { streams })
+    }
+
+    /// The next signal that arrives.
+    async fn recv(&mut self) -> i32 {
+        std::future::poll_fn(|cx| {
+            for (sig, stream) in &mut self.streams {
+                if let std::task::Poll::Ready(Some(())) = stream.poll_recv(cx) {
+                    return std::task::Poll::Ready(*sig);
+                }
+            }
+            std::task::Poll::Pending
+        })
+        .await
+    }
+}
+
+/// Which of [`STOP_SIGNALS`] were ignored when gita started. Read once, before
+/// the first handler is installed (a handler replaces the ignored state).
+fn ignored_at_start() -> &'static [i32] {
+    static IGNORED: std::sync::OnceLock<Vec<i32>> = std::sync::OnceLock::new();
+    IGNORED.get_or_init(|| {
+        STOP_SIGNALS
+            .iter()
+            .map(|(sig, _)| *sig)
+            .filter(|&sig| {
+                // SAFETY: reads the current action into a zeroed struct; no change.
+                unsafe {
+                    let mut old: libc::sigaction = std::mem::zeroed();
+                    libc::sigaction(sig, std::ptr::null(), &mut old) == 0
+                        && old.sa_sigaction == libc::SIG_IGN
+                }
+            })
+            .collect()
+    })
+}
+
+/// In the attached child before exec: lead a new process group and, given
+/// the terminal, become its foreground group; without it, reading from or
+/// setting up the terminal must fail rather than stop the command.
+fn lead_own_group(tty: Option<i32>) -> io::Result<()> {
+    // SAFETY: async-signal-safe system calls on this process only.
+    unsafe {
+        if libc::setpgid(0, 0) == -1 {
+            return Err(io::Error::last_os_error());
+        }
+        match tty {
+            Some(fd) => {
+                // A background group asking for the terminal gets SIGTTOU
+                // unless the signal is blocked.
+                let mut block: libc::sigset_t = std::mem::zeroed();
+                let mut old: libc::sigset_t = std::mem::zeroed();
+                libc::sigemptyset(&mut block);
+                libc::sigaddset(&mut block, libc::SIGTTOU);
+                libc::sigprocmask(libc::SIG_BLOCK, &block, &mut old);
+                let rc = libc::tcsetpgrp(fd, libc::getpid());
+                libc::sigprocmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+                if rc == -1 {
+                    return Err(io::Error::last_os_error());
+                }
+            }
+            None => {
+                libc::signal(libc::SIGTTIN, libc::SIG_IGN);
+                libc::signal(libc::SIGTTOU, libc::SIG_IGN);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// gita's controlling terminal, while gita's process group is its foreground
+/// group.
+struct Terminal {
+    tty: std::fs::File,
+    /// gita's process group.
+    pgrp: libc::pid_t,
+}
+
+impl Terminal {
+    /// The terminal to hand to an attached child: gita's process group is in
+    /// its foreground, and none of stdin, stdout and stderr is a pipe or a
+    /// socket. In a pipeline (`gita super api log | less`) the other commands
+    /// share gita's process group and would lose the terminal.
+    fn to_hand_over() -> Option<Terminal> {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let piped = [libc::STDIN_FILENO, libc::STDOUT_FILENO, libc::STDERR_FILENO]
+            .into_iter()
+            .any(is_pipe_or_socket);
+        if piped {
+            return None;
+        }
+        let tty = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(libc::O_NOCTTY | libc::O_CLOEXEC)
+            .open("/dev/tty")
+            .ok()?;
+        // SAFETY: plain queries.
+        let pgrp = unsafe { libc::getpgrp() };
+        let terminal = Terminal { tty, pgrp };
+        terminal.in_foreground().then_some(terminal)
+    }
+
+    fn raw_fd(&self) -> i32 {
+        use std::os::fd::AsRawFd as _;
+        self.tty.as_raw_fd()
+    }
+
+    fn foreground(&self) -> libc::pid_t {
+        // SAFETY: plain query on an open descriptor.
+        unsafe { libc::tcgetpgrp(self.raw_fd()) }
+    }
+
+    fn in_foreground(&self) -> bool {
+        self.foreground() == self.pgrp
+    }
+
+    /// Makes `pgrp` the foreground group (SIGTTOU blocked meanwhile: gita
+    /// may be in the background when it asks).
+    fn give_to(&self, pgrp: libc::pid_t) {
+        // SAFETY: signal mask changes of this thread around one ioctl.
+        unsafe {
+            let mut block: libc::sigset_t = std::mem::zeroed();
+            let mut old: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut block);
+            libc::sigaddset(&mut block, libc::SIGTTOU);
+            libc::pthread_sigmask(libc::SIG_BLOCK, &block, &mut old);
+            libc::tcsetpgrp(self.raw_fd(), pgrp);
+            libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+        }
+    }
+
+    /// Gives the terminal back to gita's group if the child's group `pgid`
+    /// still holds it.
+    fn take_back_from(&self, pgid: libc::pid_t) {
+        if self.foreground() == pgid {
+            self.give_to(self.pgrp);
+        }
+    }
+}
+
+fn is_pipe_or_socket(fd: i32) -> bool {
+    // SAFETY: fstat fills a plain struct; failure leaves it unused.
+    unsafe {
+        let mut st: libc::stat = std::mem::zeroed();
+        libc::fstat(fd, &mut st) == 0
+            && matches!(st.st_mode & libc::S_IFMT, libc::S_IFIFO | libc::S_IFSOCK)
+    }
+}
+
+/// The child, holding the terminal, stopped with `sig` (Ctrl-Z, a stop
+/// signal): gita's own process group, the shell's job, stops the same way,
+/// with the terminal back in it. When the job is continued, the terminal
+/// goes back to the child (if gita is in the foreground again) and the
+/// child's group continues.
+fn suspend_with_child(pid: libc::pid_t, sig: i32, terminal: &Terminal) {
+    terminal.take_back_from(pid);
+    // SAFETY: plain syscall; 0 addresses gita's own process group.
+    unsafe {
+        libc::kill(0, sig);
+    }
+    if terminal.in_foreground() {
+        terminal.give_to(pid);
+    } else {
+        // Continued in the background (`bg`): the child may stop again for
+        // the terminal; don't spin if gita's stop cannot take effect.
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    signal_group(pid, libc::SIGCONT);
+}
+
+/// SIGTERM (and SIGCONT, in case it is stopped) to the attached child's
+/// group, SIGKILL after the grace period, then SIGKILL to whatever of the
+/// group is left once the child has been reaped.
+async fn stop_attached_group(
+    pid: libc::pid_t,
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<ChildEvent>,
+) {
+    async fn reaped(events: &mut tokio::sync::mpsc::UnboundedReceiver<ChildEvent>) {
+        while let Some(event) = events.recv().await {
+            if !matches!(event, ChildEvent::Stopped(_)) {
+                return;
+            }
+        }
+    }
+    signal_group(pid, libc::SIGTERM);
+    signal_group(pid, libc::SIGCONT);
+    if tokio::time::timeout(KILL_GRACE, reaped(events))
+        .await
+        .is_err()
+    {
+        signal_group(pid, libc::SIGKILL);
+        reaped(events).await;
+    }
+    signal_group(pid, libc::SIGKILL);
+}
+
+/// SIGTERM (and SIGCONT) to what is left of the process group `pgid` after
+/// its leader was reaped, SIGKILL to what is still there after the grace
+/// period.
+async fn stop_leftovers(pgid: libc::pid_t) {
+    signal_group(pgid, libc::SIGTERM);
+    signal_group(pgid, libc::SIGCONT);
+    let start = Instant::now();
+    // SAFETY: signal 0 only checks whether the group has members.
+    while unsafe { libc::kill(-pgid, 0) } == 0 && start.elapsed() < KILL_GRACE {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    signal_group(pgid, libc::SIGKILL);
+}
+
+/// What the waiter thread saw happen to the attached child.
+#[derive(Debug)]
+enum ChildEvent {
+    Stopped(i32),
+    Exited(ExitStatus),
+    /// waitpid failed.
+    Failed(io::Error),
+}
+
+/// A thread that waits for the attached child, stops included (which the
+/// async runtime's child handling does not report).
+struct ChildWaiter {
+    pid: std::sync::mpsc::Sender<libc::pid_t>,
+}
+
+impl ChildWaiter {
+    /// Starts the thread before the child exists, so that a failure to start
+    /// it leaves no child behind.
+    fn start() -> Result<(
+        ChildWaiter,
+        tokio::sync::mpsc::UnboundedReceiver<ChildEvent>,
+    )> {
+        let (pid_tx, pid_rx) = std::sync::mpsc::channel::<libc::pid_t>();
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        std::thread::Builder::new()
+            .name("gita-wait".into())
+            .spawn(move || {
+                let Ok(pid) = pid_rx.recv() else { return };
+                loop {
+                    let mut status = 0;
+                    // SAFETY: waits for our own child; `status` is a valid out-pointer.
+                    let rc = unsafe { libc::waitpid(pid, &mut status, libc::WUNTRACED) };
+                    let event = if rc == -1 {
+                        let e = io::Error::last_os_error();
+                        if e.kind() == io::ErrorKind::Interrupted {
+                            continue;
+                        }
+                        ChildEvent::Failed(e)
+                    } else if libc::WIFSTOPPED(status) {
+                        ChildEvent::Stopped(libc::WSTOPSIG(status))
+                    } else if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
+                        ChildEvent::Exited(ExitStatus::from_raw(status))
+                    } else {
+                        continue;
+                    };
+                    let last = !matches!(event, ChildEvent::Stopped(_));
+                    if tx.send(event).is_err() || last {
+                        return;
+                    }
+                }
+            })
+            .context("cannot start a thread to wait for the command")?;
+        Ok((ChildWaiter { pid: pid_tx }, rx))
+    }
+
+    fn watch(self, pid: libc::pid_t) {
+        let _ = self.pid.send(pid);
+    }
 }
 
 #[cfg(test)]
@@ -885,6 +1207,37 @@ mod tests {
             t0.elapsed() < KILL_GRACE + Duration::from_secs(2),
             "{:?}",
             t0.elapsed()
+        );
+    }
+
+    #[test]
+    fn attached_timeout_stops_the_whole_group() {
+        // The background sleep keeps stdout open: the shell's group must go.
+        let job = shell_job("slow", "sleep 30 & sleep 30; echo never");
+        let t0 = Instant::now();
+        let (result, end) = run_attached(&job, Some(Duration::from_millis(200))).expect("run");
+        assert!(matches!(result.outcome, Outcome::TimedOut(_)), "{result:?}");
+        assert_eq!(end, End::Completed);
+        assert!(t0.elapsed() < Duration::from_secs(20), "{:?}", t0.elapsed());
+    }
+
+    #[test]
+    fn attached_exit_codes_and_spawn_failures() {
+        let (result, end) = run_attached(&shell_job("x", "exit 3"), None).expect("run");
+        assert_eq!((result.outcome, end), (Outcome::Exited(3), End::Completed));
+        let (result, _) = run_attached(&shell_job("x", "kill -TERM $$"), None).expect("run");
+        assert_eq!(result.outcome, Outcome::Signaled(libc::SIGTERM));
+        let job = Job {
+            name: "x".into(),
+            path: std::env::temp_dir(),
+            program: Program::Exec(s(&["gita-test-no-such-program"])),
+        };
+        let (result, _) = run_attached(&job, None).expect("run");
+        assert_eq!(
+            result.outcome,
+            Outcome::SpawnFailed(
+                "gita-test-no-such-program was not found on PATH (is it installed?)".into()
+            )
         );
     }
 

@@ -797,3 +797,122 @@ fn unknown_compare_remote_is_warned_about() {
     let run = env.gita(&["ll", "-r", "origin"]).ok();
     assert_eq!(run.stderr, "", "{run:?}");
 }
+
+/// The fields of `ll --json` that describe the repos themselves.
+fn repo_facts(json: &str) -> Vec<String> {
+    let rows: Vec<serde_json::Value> = serde_json::from_str(json).expect("valid JSON");
+    rows.iter()
+        .map(|o| {
+            [
+                "name",
+                "error",
+                "branch",
+                "head",
+                "dirty",
+                "staged",
+                "untracked",
+                "stash_count",
+                "commit_subject",
+            ]
+            .iter()
+            .map(|k| format!("{k}={}", o[k]))
+            .collect::<Vec<_>>()
+            .join(" ")
+        })
+        .collect()
+}
+
+#[test]
+fn repo_local_git_variables_of_the_caller_do_not_leak_into_any_repo() {
+    let env = TestEnv::new();
+    let dirs = common::three_distinct_repos(&env);
+    for engine in ["gix", "git"] {
+        let plain = gita_engine(&env, engine, &["ll", "--json"]);
+        assert_eq!(plain.code, 0, "{}", plain.stderr);
+        let expected = repo_facts(&plain.stdout);
+        assert!(expected[1].contains("untracked=true"), "{expected:?}");
+        let mut leaks = Vec::new();
+        for (label, vars) in common::repo_local_settings(&dirs[0]) {
+            let mut cmd = env.cmd();
+            cmd.env("GITA_STATUS_ENGINE", engine)
+                .envs(vars.iter().map(|(k, v)| (k, v)));
+            let out = cmd.args(["ll", "--json"]).output().expect("run gita");
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            if out.status.code() != Some(0) || repo_facts(&stdout) != expected {
+                leaks.push(format!(
+                    "{label} ({engine}): exit {:?}\n{:#?}\n{}",
+                    out.status.code(),
+                    repo_facts(&stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                ));
+            }
+        }
+        assert!(
+            leaks.is_empty(),
+            "expected {expected:#?}\n{}",
+            leaks.join("\n")
+        );
+    }
+}
+
+#[test]
+fn status_workers_ignore_repo_local_git_variables_too() {
+    // Enough repos for `ll` to hand some of them to worker processes.
+    let env = TestEnv::new();
+    let dirs: Vec<PathBuf> = (0..14).map(|i| env.repo(&format!("w{i:02}"))).collect();
+    for dir in &dirs[1..] {
+        fs::write(dir.join("untracked.txt"), "x\n").expect("write");
+    }
+    let mut args = vec!["add".to_string()];
+    args.extend(dirs.iter().map(|d| d.display().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    env.gita(&args).ok();
+    let plain = gita_engine(&env, "gix", &["ll", "--json"]);
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    let expected = repo_facts(&plain.stdout);
+    assert_eq!(expected.len(), 14);
+    let out = env
+        .cmd()
+        .env("GITA_STATUS_ENGINE", "gix")
+        .env("GIT_WORK_TREE", &dirs[0])
+        .env("GIT_NAMESPACE", "ns")
+        .args(["ll", "--json"])
+        .output()
+        .expect("run gita");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(repo_facts(&String::from_utf8_lossy(&out.stdout)), expected);
+}
+
+#[test]
+fn ll_inside_a_git_hook_reads_every_repo_as_it_is() {
+    // `git commit -a` runs its pre-commit hook with GIT_INDEX_FILE naming
+    // the committing repo's new index.
+    let env = TestEnv::new();
+    let dirs = common::three_distinct_repos(&env);
+    let plain = gita_engine(&env, "git", &["ll", "--json"]);
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    let hook_out = env.root.join("hook-out");
+    let hook = dirs[0].join(".git/hooks/pre-commit");
+    write(
+        &hook,
+        &format!(
+            "#!/bin/sh\nfor e in gix git; do GITA_STATUS_ENGINE=$e '{}' ll --json >> '{}'; echo \"exit $?\" >> '{1}'; done\n",
+            env!("CARGO_BIN_EXE_gita"),
+            hook_out.display()
+        ),
+    );
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        fs::set_permissions(&hook, fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    write(&dirs[0].join("only-in-r1.txt"), "changed\n");
+    env.git(&dirs[0], &["commit", "-q", "-a", "-m", "through the hook"]);
+    let text = fs::read_to_string(&hook_out).expect("hook output");
+    // Two runs, each a JSON array and its exit status.
+    let runs: Vec<&str> = text.split_terminator("exit 0\n").collect();
+    assert_eq!(runs.len(), 2, "{text}");
+    // r1 is in the middle of a commit; r2 and r3 are as they were.
+    let expected = &repo_facts(&plain.stdout)[1..];
+    assert_eq!(&repo_facts(runs[0])[1..], expected, "gix engine");
+    assert_eq!(&repo_facts(runs[1])[1..], expected, "git engine");
+}

@@ -163,8 +163,10 @@ fn ctrl_c_kills_every_child_and_exits_130() {
     repos(&env, 10);
     // A duration no other test uses, to find our sleeps in /proc.
     let marker = "sleep 30.4321";
-    let child = env
-        .cmd()
+    let mut cmd = env.cmd();
+    // gita keeps a signal ignored if it starts with it ignored.
+    common::default_signal_actions(&mut cmd);
+    let child = cmd
         .args(["shell", "-q", &format!("{marker}; echo done")])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -673,4 +675,492 @@ fn a_background_process_holding_the_output_open_does_not_stall_the_run() {
         run.stdout.contains("r0: started") && run.stdout.contains("r1: started"),
         "{run:#?}"
     );
+}
+
+/// `gita` with the hermetic environment plus `vars`, stdout and exit code.
+fn gita_with(env: &TestEnv, vars: &[(String, String)], args: &[&str]) -> (Option<i32>, String) {
+    let out = env
+        .cmd()
+        .envs(vars.iter().map(|(k, v)| (k, v)))
+        .args(args)
+        .output()
+        .expect("run gita");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn repo_local_git_variables_of_the_caller_do_not_leak_into_any_repo() {
+    let env = TestEnv::new();
+    let dirs = common::three_distinct_repos(&env);
+    let commands: &[&[&str]] = &[
+        // `log` is interactive: one repo after the other, attached.
+        &["super", "r1", "r2", "r3", "log", "-1", "--format=%h %s"],
+        &["super", "r2", "status", "--short", "--branch"],
+        // Concurrent and captured.
+        &[
+            "super", "-j", "1", "r1", "r2", "r3", "status", "--short", "--branch",
+        ],
+        &["super", "-j", "1", "r2", "r3", "ls-remote", "."],
+    ];
+    let expected: Vec<(Option<i32>, String)> = commands
+        .iter()
+        .map(|args| gita_with(&env, &[], args))
+        .collect();
+    assert!(expected[0].1.contains("work in r2"), "{expected:?}");
+    assert!(expected[3].1.contains("refs/heads/main"), "{expected:?}");
+    let mut leaks = Vec::new();
+    for (label, vars) in common::repo_local_settings(&dirs[0]) {
+        for (args, want) in commands.iter().zip(&expected) {
+            let got = gita_with(&env, &vars, args);
+            if &got != want {
+                leaks.push(format!("{label}, {args:?}: {got:?}"));
+            }
+        }
+    }
+    assert!(
+        leaks.is_empty(),
+        "expected {expected:#?}\n{}",
+        leaks.join("\n")
+    );
+}
+
+#[test]
+fn shell_commands_see_no_repo_local_git_variables_but_the_users_own() {
+    let env = TestEnv::new();
+    let dirs = common::three_distinct_repos(&env);
+    let mut vars: Vec<(String, String)> = common::repo_local_settings(&dirs[0])
+        .into_iter()
+        .flat_map(|(_, v)| v)
+        .collect();
+    for name in [
+        "GIT_PREFIX",
+        "GIT_IMPLICIT_WORK_TREE",
+        "GIT_GRAFT_FILE",
+        "GIT_SHALLOW_FILE",
+    ] {
+        vars.push((name.into(), dirs[0].display().to_string()));
+    }
+    for name in ["GIT_CEILING_DIRECTORIES", "GIT_SSH_COMMAND"] {
+        vars.push((name.into(), "kept".into()));
+    }
+    let script = "env | grep '^GIT_' | sort";
+    for args in [&["shell", "r2", script][..], &["shell", "-q", script]] {
+        let (code, out) = gita_with(&env, &vars, args);
+        assert_eq!(code, Some(0), "{out}");
+        for line in out.lines().filter(|l| l.contains("GIT_")) {
+            let name = line
+                .split_once("GIT_")
+                .and_then(|(_, rest)| rest.split_once('='))
+                .map(|(n, _)| format!("GIT_{n}"))
+                .unwrap_or_default();
+            assert!(
+                [
+                    "GIT_CONFIG_GLOBAL",
+                    "GIT_CONFIG_NOSYSTEM",
+                    "GIT_AUTHOR_NAME",
+                    "GIT_AUTHOR_EMAIL",
+                    "GIT_COMMITTER_NAME",
+                    "GIT_COMMITTER_EMAIL",
+                    "GIT_CEILING_DIRECTORIES",
+                    "GIT_SSH_COMMAND",
+                    // Set by gita for the concurrent phase.
+                    "GIT_TERMINAL_PROMPT",
+                    "GIT_ASKPASS",
+                    "GIT_EDITOR",
+                ]
+                .contains(&name.as_str()),
+                "{name} reached the command:\n{out}"
+            );
+        }
+        assert!(out.contains("GIT_SSH_COMMAND=kept"), "{out}");
+        assert!(out.contains("GIT_CONFIG_GLOBAL=/dev/null"), "{out}");
+        // gita adds the repo's parent to the user's ceiling directories.
+        assert!(out.contains(":kept\n"), "{out}");
+    }
+}
+
+/// Runs `cmd` with `args`: the exit code and everything it printed.
+fn code_and_text(mut cmd: Command, args: &[&str]) -> (Option<i32>, String) {
+    let out = cmd.args(args).output().expect("run gita");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code(), text)
+}
+
+/// Commands that use the folder of repo r1: `ll` with each status engine
+/// (the message is in the table), `super` and `shell` attached and concurrent.
+const USES_R1: &[(&str, &[&str])] = &[
+    ("", &["ll"]),
+    ("git", &["ll"]),
+    ("gix", &["ll"]),
+    ("", &["super", "r1", "status"]),
+    ("", &["super", "r0", "r1", "status"]),
+    ("", &["shell", "r1", "true"]),
+    ("", &["shell", "r0", "r1", "true"]),
+];
+
+#[test]
+fn a_repo_folder_that_cannot_be_entered_is_named_as_the_problem() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let env = TestEnv::new();
+    let dirs = repos(&env, 2);
+    let test = "a_repo_folder_that_cannot_be_entered_is_named_as_the_problem";
+    if common::gita_bound_by_permissions(&env, test).is_none() {
+        return;
+    }
+    fs::set_permissions(&dirs[1], fs::Permissions::from_mode(0o000)).expect("chmod");
+    let want = format!(
+        "cannot enter the repo folder {}: permission denied",
+        dirs[1].display()
+    );
+    let mut wrong = Vec::new();
+    for (engine, args) in USES_R1 {
+        let Some(mut cmd) = common::gita_bound_by_permissions(&env, test) else {
+            return;
+        };
+        cmd.env("GITA_STATUS_ENGINE", engine);
+        let (code, text) = code_and_text(cmd, args);
+        if code != Some(1) || !text.contains(&want) || text.contains("installed") {
+            wrong.push(format!("{engine} {args:?}: {code:?}\n{text}"));
+        }
+    }
+    fs::set_permissions(&dirs[1], fs::Permissions::from_mode(0o755)).expect("chmod back");
+    assert!(wrong.is_empty(), "want {want:?}\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn a_repo_folder_that_is_a_file_is_named_as_the_problem() {
+    let env = TestEnv::new();
+    let dirs = repos(&env, 2);
+    fs::remove_dir_all(&dirs[1]).expect("rm repo");
+    fs::write(&dirs[1], "not a folder\n").expect("write file");
+    let want = format!("the repo folder {} is not a directory", dirs[1].display());
+    let mut wrong = Vec::new();
+    for (engine, args) in USES_R1 {
+        let mut cmd = env.cmd();
+        cmd.env("GITA_STATUS_ENGINE", engine);
+        let (code, text) = code_and_text(cmd, args);
+        if code != Some(1) || !text.contains(&want) {
+            wrong.push(format!("{engine} {args:?}: {code:?}\n{text}"));
+        }
+    }
+    assert!(wrong.is_empty(), "want {want:?}\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn a_missing_git_program_is_named_as_the_problem() {
+    let env = TestEnv::new();
+    repos(&env, 2);
+    let empty = env.root.join("empty-path");
+    fs::create_dir_all(&empty).expect("mkdir");
+    let want = "git was not found on PATH (is it installed?)";
+    let mut wrong = Vec::new();
+    let runs: &[(&str, &[&str])] = &[
+        ("git", &["ll"]),
+        ("", &["super", "r1", "status"]),
+        ("", &["super", "r0", "r1", "status"]),
+    ];
+    for (engine, args) in runs {
+        let mut cmd = env.cmd();
+        cmd.env("GITA_STATUS_ENGINE", engine).env("PATH", &empty);
+        let (code, text) = code_and_text(cmd, args);
+        if code != Some(1) || !text.contains(want) || text.contains("folder") {
+            wrong.push(format!("{engine} {args:?}: {code:?}\n{text}"));
+        }
+    }
+    assert!(wrong.is_empty(), "want {want:?}\n{}", wrong.join("\n"));
+}
+
+/// Starts `args`, reads the first line gita prints (the repo's path), closes
+/// the pipe and only then lets the repo's command write: it waits for the
+/// file `flag`. Returns the finished run (stdout is not read).
+fn close_stdout_after_the_path(env: &TestEnv, args: &[&str], flag: &Path) -> Run {
+    let mut child = env
+        .cmd()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn gita");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while byte[0] != b'\n' {
+        out.read_exact(&mut byte).expect("the path line");
+        line.push(byte[0]);
+    }
+    assert!(
+        String::from_utf8_lossy(&line).starts_with(&env.work.display().to_string()),
+        "{line:?}"
+    );
+    drop(out);
+    fs::write(flag, "").expect("flag");
+    wait_within(child, Duration::from_secs(60))
+}
+
+#[test]
+fn attached_runs_into_a_closed_pipe_end_quietly() {
+    let env = TestEnv::new();
+    let dirs = repos(&env, 2);
+    let flag = env.root.join("reader-gone");
+    let wait = format!("while [ ! -e '{}' ]; do sleep 0.02; done", flag.display());
+    let plenty = "seq 1 100000";
+    env.git(
+        &dirs[1],
+        &["config", "alias.late-log", &format!("!{wait}; git log")],
+    );
+    fs::write(
+        env.config_dir().join("cmds.yml"),
+        format!(
+            "late:\n  cmd: \"{wait}; echo \\\"$PWD\\\" >> ran; {plenty}\"\n  shell: true\n  interactive: true\n"
+        ),
+    )
+    .expect("write cmds.yml");
+    let line = format!("{wait}; {plenty}");
+    let cases: &[&[&str]] = &[
+        &["super", "r1", "late-log"],
+        &["shell", "r1", &line],
+        // Several repos one at a time: the first meets the closed pipe and
+        // the rest are not run.
+        &["late", "r0", "r1"],
+    ];
+    for args in cases {
+        let _ = fs::remove_file(&flag);
+        let run = close_stdout_after_the_path(&env, args, &flag);
+        assert_eq!(run.code, 0, "{args:?}: {run:#?}");
+        assert_eq!(run.stderr, "", "{args:?}: {run:#?}");
+    }
+    assert!(dirs[0].join("ran").exists());
+    assert!(!dirs[1].join("ran").exists(), "r1 ran after stdout closed");
+}
+
+/// Kills, when dropped, every process whose command line holds the marker
+/// (see [`processes_with`]): a failing test leaves nothing running.
+#[cfg(target_os = "linux")]
+struct KillMarked(&'static str);
+
+#[cfg(target_os = "linux")]
+impl Drop for KillMarked {
+    fn drop(&mut self) {
+        for pid in processes_with(self.0) {
+            if let Ok(pid) = i32::try_from(pid) {
+                // SAFETY: plain syscall on a process this test started.
+                unsafe {
+                    libc::kill(pid, libc::SIGKILL);
+                }
+            }
+        }
+    }
+}
+
+/// Waits until `n` processes with `marker` run (a hang guard of 20s).
+#[cfg(target_os = "linux")]
+fn wait_for_processes(marker: &str, n: usize) {
+    let start = Instant::now();
+    while processes_with(marker).len() < n {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the command never started"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Leftovers of `marker` after gita exited: processes killed by SIGKILL may
+/// take a moment to disappear from /proc.
+#[cfg(target_os = "linux")]
+fn leftovers(marker: &str) -> Vec<u32> {
+    let start = Instant::now();
+    loop {
+        let found = processes_with(marker);
+        if found.is_empty() || start.elapsed() > Duration::from_secs(2) {
+            return found;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A command line that starts a background `sleep` of its own and waits on
+/// a second one, both carrying `marker` (a duration no other test uses).
+fn two_sleeps(marker: &str) -> String {
+    format!("{marker} & {marker}; echo never")
+}
+
+#[test]
+#[cfg(target_os = "linux")] // finds leftover processes through /proc
+fn a_signal_to_gita_alone_stops_a_one_repo_run_and_its_whole_group() {
+    let env = TestEnv::new();
+    repos(&env, 2);
+    let marker = "sleep 1004.321";
+    let _cleanup = KillMarked(marker);
+    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+        let mut cmd = env.cmd();
+        common::default_signal_actions(&mut cmd);
+        let child = cmd
+            .args(["shell", "r1", &two_sleeps(marker)])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn gita");
+        wait_for_processes(marker, 2);
+        // To gita's pid only, as `kill` does; not to its process group.
+        // SAFETY: plain syscall on the gita process this test started.
+        unsafe {
+            libc::kill(i32::try_from(child.id()).expect("pid"), sig);
+        }
+        let run = wait_within(child, Duration::from_secs(20));
+        assert_eq!(run.code, 128 + sig, "signal {sig}: {run:#?}");
+        assert!(run.stderr.contains("interrupted"), "{run:#?}");
+        assert!(!run.stdout.contains("never"), "{run:#?}");
+        assert_eq!(leftovers(marker), Vec::<u32>::new(), "after signal {sig}");
+    }
+}
+
+#[test]
+#[cfg(target_os = "linux")] // finds leftover processes through /proc
+fn a_signal_to_gita_stops_every_concurrent_run_and_its_whole_group() {
+    let env = TestEnv::new();
+    repos(&env, 3);
+    let marker = "sleep 1005.321";
+    let _cleanup = KillMarked(marker);
+    for sig in [libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+        let mut cmd = env.cmd();
+        common::default_signal_actions(&mut cmd);
+        let child = cmd
+            .args(["shell", "-q", &two_sleeps(marker)])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn gita");
+        wait_for_processes(marker, 6);
+        // SAFETY: plain syscall on the gita process this test started.
+        unsafe {
+            libc::kill(i32::try_from(child.id()).expect("pid"), sig);
+        }
+        let run = wait_within(child, Duration::from_secs(20));
+        assert_eq!(run.code, 128 + sig, "signal {sig}: {run:#?}");
+        assert!(
+            run.stderr.contains("every running command was stopped"),
+            "{run:#?}"
+        );
+        assert_eq!(leftovers(marker), Vec::<u32>::new(), "after signal {sig}");
+    }
+}
+
+#[test]
+#[cfg(target_os = "linux")] // finds leftover processes through /proc
+fn a_timeout_stops_a_one_repo_run_and_its_whole_group() {
+    // Inside `$(…)` the caller reads to the end of gita's output: a process
+    // left behind holding it would keep the caller waiting.
+    let env = TestEnv::new();
+    repos(&env, 2);
+    let marker = "sleep 1006.321";
+    let _cleanup = KillMarked(marker);
+    let script = format!(
+        "out=$('{}' shell --timeout 2 r1 '{}'); echo \"status $? [$out]\"",
+        env!("CARGO_BIN_EXE_gita"),
+        two_sleeps(marker)
+    );
+    let mut cmd = Command::new("bash");
+    env.hermetic(&mut cmd);
+    cmd.current_dir(&env.work).args(["-c", &script]);
+    let run = run_within(cmd, Duration::from_secs(60)).ok();
+    assert_eq!(
+        run.stdout,
+        format!("status 1 [{}]\n", env.work.join("r1").display())
+    );
+    assert!(
+        run.stderr
+            .contains("gita: r1: timed out after 2.0s, killed"),
+        "{run:#?}"
+    );
+    assert_eq!(leftovers(marker), Vec::<u32>::new());
+}
+
+#[test]
+#[cfg(target_os = "linux")] // finds leftover processes through /proc
+fn a_one_repo_run_on_a_terminal_owns_it_and_is_stopped_whole() {
+    // On a terminal the command's group is the foreground: Ctrl-C typed
+    // there reaches it, and a signal to gita or a timeout stops all of it.
+    let pty_works = Command::new("script")
+        .args(["-qec", "true", "/dev/null"])
+        .stdin(Stdio::null())
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !common::available(
+        pty_works,
+        "util-linux `script` with a pseudo-terminal",
+        "a_one_repo_run_on_a_terminal_owns_it_and_is_stopped_whole",
+    ) {
+        return;
+    }
+    let env = TestEnv::new();
+    let dirs = repos(&env, 2);
+    let marker = "sleep 1007.321";
+    let _cleanup = KillMarked(marker);
+    let gita = env!("CARGO_BIN_EXE_gita");
+    // `$PPID` of the shell command is gita. The sleeps ignore SIGHUP, so
+    // that the terminal's hangup when `script` ends cannot stop them.
+    let line = format!(
+        "trap \"\" HUP; echo $PPID > gita.pid; {}",
+        two_sleeps(marker)
+    );
+    let on_terminal = |gita_args: &str| {
+        let mut cmd = Command::new("script");
+        env.hermetic(&mut cmd);
+        common::default_signal_actions(&mut cmd);
+        cmd.current_dir(&env.work)
+            .args(["-qec", &format!("{gita} {gita_args}"), "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn script")
+    };
+    let pid_file = dirs[1].join("gita.pid");
+
+    // Ctrl-C typed on the terminal.
+    let mut child = on_terminal(&format!("shell r1 '{line}'"));
+    wait_for_processes(marker, 2);
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(b"\x03").expect("type Ctrl-C");
+    }
+    let run = wait_within(child, Duration::from_secs(20));
+    assert_eq!(run.code, 130, "{run:#?}");
+    assert_eq!(leftovers(marker), Vec::<u32>::new(), "after Ctrl-C");
+
+    // SIGTERM to gita alone.
+    let _ = fs::remove_file(&pid_file);
+    let child = on_terminal(&format!("shell r1 '{line}'"));
+    wait_for_processes(marker, 2);
+    let gita_pid: i32 = fs::read_to_string(&pid_file)
+        .expect("pid file")
+        .trim()
+        .parse()
+        .expect("pid");
+    // SAFETY: plain syscall on the gita process this test started.
+    unsafe {
+        libc::kill(gita_pid, libc::SIGTERM);
+    }
+    let run = wait_within(child, Duration::from_secs(20));
+    assert_eq!(run.code, 143, "{run:#?}");
+    assert_eq!(leftovers(marker), Vec::<u32>::new(), "after SIGTERM");
+
+    // A timeout.
+    let child = on_terminal(&format!("shell --timeout 1 r1 '{line}'"));
+    let run = wait_within(child, Duration::from_secs(20));
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert!(
+        run.stdout.contains("timed out after 1.0s, killed"),
+        "{run:#?}"
+    );
+    assert_eq!(leftovers(marker), Vec::<u32>::new(), "after the timeout");
 }

@@ -9,7 +9,7 @@ use std::io::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 
 use crate::cli::RunArgs;
 use crate::ctx::Ctx;
@@ -73,9 +73,7 @@ pub fn execute_concurrent(ctx: &Ctx, jobs: Vec<Job>, args: &RunArgs) -> Result<E
     let run = run?;
     if let End::Signal(sig) = run.end {
         eprintln!("gita: interrupted; every running command was stopped");
-        return Ok(ExitCode::from(
-            128u8.saturating_add(u8::try_from(sig).unwrap_or(0)),
-        ));
+        return Ok(signal_exit(sig));
     }
 
     let mut needy: Vec<&JobResult> = run.results.iter().filter(|r| r.needs_terminal()).collect();
@@ -92,10 +90,10 @@ pub fn execute_concurrent(ctx: &Ctx, jobs: Vec<Job>, args: &RunArgs) -> Result<E
                 let Some(job) = by_name.get(&r.name) else {
                     continue;
                 };
-                let result = attached_one(job, timeout)?;
-                if result.outcome == Outcome::Interrupted {
-                    return Ok(ExitCode::from(130));
-                }
+                let result = match attached_one(job, timeout)? {
+                    Attached::Done(result) => result,
+                    Attached::Stop(sig) => return Ok(signal_exit(sig)),
+                };
                 writer.record(&job.name, result.outcome.success());
             }
         } else {
@@ -129,11 +127,10 @@ fn run_attached(jobs: &[Job], timeout: Option<Duration>) -> Result<ExitCode> {
     let start = std::time::Instant::now();
     let (mut ok, mut failed) = (Vec::new(), Vec::new());
     for job in jobs {
-        let result = attached_one(job, timeout)?;
-        match result.outcome {
-            Outcome::Interrupted => return Ok(ExitCode::from(130)),
-            ref o if o.success() => ok.push(job.name.clone()),
-            _ => failed.push(job.name.clone()),
+        match attached_one(job, timeout)? {
+            Attached::Stop(sig) => return Ok(signal_exit(sig)),
+            Attached::Done(r) if r.outcome.success() => ok.push(job.name.clone()),
+            Attached::Done(_) => failed.push(job.name.clone()),
         }
     }
     if jobs.len() > 1 {
@@ -149,13 +146,43 @@ fn run_attached(jobs: &[Job], timeout: Option<Duration>) -> Result<ExitCode> {
     })
 }
 
-fn attached_one(job: &Job, timeout: Option<Duration>) -> Result<JobResult> {
+/// The exit status for a run stopped by signal `sig`: 128 + its number, as
+/// shells report a command killed by it.
+fn signal_exit(sig: i32) -> ExitCode {
+    ExitCode::from(128u8.saturating_add(u8::try_from(sig).unwrap_or(0)))
+}
+
+/// How an attached run ended.
+enum Attached {
+    Done(JobResult),
+    /// The whole run stops with this signal: gita received it (the command
+    /// was stopped), or the command died of Ctrl-C or Ctrl-\ in its terminal.
+    Stop(i32),
+}
+
+fn attached_one(job: &Job, timeout: Option<Duration>) -> Result<Attached> {
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "{}", sanitize(&job.path.to_string_lossy()))?;
         out.flush()?;
     }
-    let result = runner::run_attached(job, timeout)?;
+    let (result, end) = runner::run_attached(job, timeout)?;
+    if let End::Signal(sig) = end {
+        eprintln!("gita: interrupted; the running command was stopped");
+        return Ok(Attached::Stop(sig));
+    }
+    let failed = match result.outcome {
+        Outcome::Exited(code) => code != 0,
+        Outcome::Signaled(sig) => sig == libc::SIGPIPE,
+        _ => false,
+    };
+    if failed && crate::output::stdout_closed() {
+        // The reader went away (`gita super api log | head -1`) and the
+        // command failed writing to it: like a concurrent run whose stdout
+        // closes, the run ends here quietly (see `main`).
+        return Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+            .context("the output was closed");
+    }
     match &result.outcome {
         Outcome::SpawnFailed(msg) => {
             eprintln!("gita: {}: {}", sanitize(&job.name), sanitize(msg));
@@ -165,7 +192,10 @@ fn attached_one(job: &Job, timeout: Option<Duration>) -> Result<JobResult> {
             sanitize(&job.name),
             t.as_secs_f64()
         ),
+        Outcome::Signaled(sig @ (libc::SIGINT | libc::SIGQUIT)) => {
+            return Ok(Attached::Stop(*sig));
+        }
         _ => {}
     }
-    Ok(result)
+    Ok(Attached::Done(result))
 }

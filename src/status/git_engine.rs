@@ -95,9 +95,10 @@ fn git(req: &Request) -> Command {
 
 /// Runs git, returning stdout on success and `None` on a non-zero exit.
 fn run(mut cmd: Command) -> anyhow::Result<Result<Vec<u8>, String>> {
-    let out = cmd
-        .output()
-        .context("could not run git (is it installed?)")?;
+    let out = cmd.output().map_err(|e| {
+        let dir = cmd.get_current_dir().unwrap_or(std::path::Path::new("."));
+        anyhow::anyhow!(crate::git::spawn_error("git", dir, &e))
+    })?;
     if out.status.success() {
         Ok(Ok(out.stdout))
     } else {

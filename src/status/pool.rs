@@ -168,8 +168,8 @@ fn read_here(reqs: &[Request], choice: EngineChoice) -> Vec<Result<RepoStatus>> 
 /// Reads one repo; in `Auto` mode a gix error or panic hands the repo to git.
 /// `in_repo`: the current directory is the repo's folder.
 pub fn read_one(req: &Request, choice: EngineChoice, in_repo: bool) -> Result<RepoStatus> {
-    if !req.path.is_dir() {
-        anyhow::bail!("repository folder {} is missing", req.path.display());
+    if let Some(problem) = crate::git::folder_problem(&req.path) {
+        anyhow::bail!(problem);
     }
     match choice {
         EngineChoice::Git => git_engine::read(req),

@@ -297,3 +297,112 @@ pub fn wait_within(mut child: std::process::Child, limit: std::time::Duration) -
         stderr: err_t.join().expect("stderr thread"),
     }
 }
+
+/// Repository-local git variables a caller (typically a git hook, or a git
+/// alias that runs gita) may leave in the environment, each naming `repo`'s
+/// files or changing how a repository is read. A label and the variables.
+pub fn repo_local_settings(repo: &Path) -> Vec<(&'static str, Vec<(String, String)>)> {
+    let dot_git = repo.join(".git");
+    let one = |k: &str, v: &Path| vec![(k.to_string(), v.display().to_string())];
+    vec![
+        ("GIT_DIR", one("GIT_DIR", &dot_git)),
+        ("GIT_WORK_TREE", one("GIT_WORK_TREE", repo)),
+        (
+            "GIT_INDEX_FILE",
+            one("GIT_INDEX_FILE", &dot_git.join("index")),
+        ),
+        (
+            "GIT_OBJECT_DIRECTORY",
+            one("GIT_OBJECT_DIRECTORY", &dot_git.join("objects")),
+        ),
+        ("GIT_COMMON_DIR", one("GIT_COMMON_DIR", &dot_git)),
+        (
+            "GIT_CONFIG_PARAMETERS",
+            vec![(
+                "GIT_CONFIG_PARAMETERS".into(),
+                "'status.showuntrackedfiles'='no' 'core.abbrev'='4'".into(),
+            )],
+        ),
+        (
+            "GIT_CONFIG_COUNT",
+            vec![
+                ("GIT_CONFIG_COUNT".into(), "2".into()),
+                (
+                    "GIT_CONFIG_KEY_0".into(),
+                    "status.showUntrackedFiles".into(),
+                ),
+                ("GIT_CONFIG_VALUE_0".into(), "no".into()),
+                ("GIT_CONFIG_KEY_1".into(), "core.abbrev".into()),
+                ("GIT_CONFIG_VALUE_1".into(), "4".into()),
+            ],
+        ),
+        ("GIT_NAMESPACE", vec![("GIT_NAMESPACE".into(), "ns".into())]),
+    ]
+}
+
+/// Three registered repos r1, r2, r3 whose files, index, commits and states
+/// differ: r1 and r3 are clean, r2 has an untracked file. Returns their paths.
+pub fn three_distinct_repos(env: &TestEnv) -> Vec<PathBuf> {
+    let dirs: Vec<PathBuf> = ["r1", "r2", "r3"].iter().map(|n| env.repo(n)).collect();
+    for (i, dir) in dirs.iter().enumerate() {
+        let n = i + 1;
+        env.commit(
+            dir,
+            &format!("only-in-r{n}.txt"),
+            &format!("{n}\n"),
+            &format!("work in r{n}"),
+        );
+    }
+    fs::write(dirs[1].join("untracked.txt"), "new\n").expect("write");
+    let mut args = vec!["add".to_string()];
+    args.extend(dirs.iter().map(|d| d.display().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    env.gita(&args).ok();
+    dirs
+}
+
+/// A `gita` command (hermetic, in `work`) that file permissions apply to.
+/// Root passes every permission check, so as root gita runs under `setpriv`
+/// without the capabilities that bypass them; `None` (with a skip line, see
+/// [`available`]) when that cannot be done.
+#[track_caller]
+pub fn gita_bound_by_permissions(env: &TestEnv, skipped: &str) -> Option<Command> {
+    // SAFETY: plain syscall without arguments.
+    if unsafe { libc::geteuid() } != 0 {
+        return Some(env.cmd());
+    }
+    const DROP: &str = "--bounding-set=-dac_override,-dac_read_search";
+    let works = Command::new("setpriv")
+        .args([DROP, "true"])
+        .stdin(Stdio::null())
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !available(
+        works,
+        "`setpriv` (to drop root's permission bypass)",
+        skipped,
+    ) {
+        return None;
+    }
+    let mut cmd = Command::new("setpriv");
+    env.hermetic(&mut cmd);
+    cmd.current_dir(&env.work)
+        .args([DROP, env!("CARGO_BIN_EXE_gita")]);
+    Some(cmd)
+}
+
+/// Gives the command the default action for the signals a test sends (the
+/// test itself may have been started with some ignored, e.g. in the
+/// background of a script, and ignored signals are inherited).
+pub fn default_signal_actions(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt as _;
+    // SAFETY: `signal` is async-signal-safe; the closure touches nothing else.
+    unsafe {
+        cmd.pre_exec(|| {
+            for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+            Ok(())
+        });
+    }
+}
