@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{Run, TestEnv};
+use common::{Run, TestEnv, wait_within};
 
 /// `n` repos named r0..r{n-1}, registered.
 fn repos(env: &TestEnv, n: usize) -> Vec<PathBuf> {
@@ -33,40 +33,6 @@ fn run_within(mut cmd: Command, limit: Duration) -> Run {
         .spawn()
         .expect("spawn gita");
     wait_within(child, limit)
-}
-
-fn wait_within(mut child: Child, limit: Duration) -> Run {
-    let out = child.stdout.take();
-    let mut err = child.stderr.take().expect("stderr");
-    let out_t = thread::spawn(move || {
-        let mut s = String::new();
-        if let Some(mut out) = out {
-            let _ = out.read_to_string(&mut s);
-        }
-        s
-    });
-    let err_t = thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("gita did not finish within {limit:?}: it hangs");
-        }
-        thread::sleep(Duration::from_millis(20));
-    };
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: out_t.join().expect("stdout thread"),
-        stderr: err_t.join().expect("stderr thread"),
-    }
 }
 
 /// Lines of output grouped by their `name: ` prefix, in order.
