@@ -236,7 +236,7 @@ fn one(ctx: &Ctx, args: &CloneArgs, dir: &Path, url: &str) -> Result<ExitCode> {
                 .args(["clone", "--", url])
                 .arg(&target)
                 .status()
-                .context("cannot run git")?;
+                .map_err(|e| anyhow::anyhow!("{}", git::spawn_error("git", dir, &e)))?;
             if !status.success() {
                 bail!("git clone {url} failed (see git's message above); nothing was registered");
             }
