@@ -1,5 +1,6 @@
-//! The command-line interface as clap derive types: no I/O here. Delegated
-//! and user-defined commands are appended to the derived app at runtime.
+//! The command-line interface as clap derive types: no I/O here. The app
+//! that `main` parses with (these plus the delegated commands) is built in
+//! `app.rs`.
 
 use std::path::PathBuf;
 
@@ -91,15 +92,6 @@ gita shell -q mygroup \"git status -s | wc -l\""
     Shell(CommandLineArgs),
     Completions(CompletionsArgs),
     Man(ManArgs),
-}
-
-/// The whole app: the derived commands plus the delegated ones of `table`
-/// appended at runtime. `main` parses with it; completion and the man page
-/// are built from it, so they never drift from `--help`.
-pub fn app(
-    table: &std::collections::BTreeMap<String, crate::delegate::Delegated>,
-) -> clap::Command {
-    crate::delegate::augment::<RunArgs>(<Cli as clap::CommandFactory>::command(), table)
 }
 
 /// Add repo(s)
@@ -602,16 +594,6 @@ fn parse_secs(s: &str) -> Result<std::time::Duration, String> {
         .ok_or_else(|| {
             format!("expected a positive number of seconds, at most {MAX_TIMEOUT_SECS} (a year)")
         })
-}
-
-/// Exits with clap's usage error (status 2) for a combination of arguments
-/// that the parser cannot express.
-pub fn usage_error(subcommand: &str, msg: &str) -> ! {
-    let mut app = <Cli as clap::CommandFactory>::command();
-    let sub = app.find_subcommand_mut(subcommand).cloned();
-    let mut cmd = sub.unwrap_or(app).bin_name(format!("gita {subcommand}"));
-    cmd.error(clap::error::ErrorKind::ArgumentConflict, msg)
-        .exit()
 }
 
 fn parse_api_timeout(s: &str) -> Result<std::time::Duration, String> {

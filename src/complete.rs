@@ -386,7 +386,7 @@ mod tests {
 
     #[test]
     fn annotated_app_is_consistent_and_every_name_arg_is_marked() {
-        let app = annotate(crate::cli::app(&crate::delegate::builtin()));
+        let app = annotate(crate::app::app(&crate::delegate::builtin()));
         app.clone().debug_assert();
         let marked = |path: &[&str], id: &str| {
             let mut cmd = &app;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::FromArgMatches;
 
+mod app;
 mod cli;
 mod color;
 mod commands;
@@ -34,6 +35,16 @@ fn main() -> ExitCode {
     match run() {
         Ok(code) => code,
         Err(err) if print::is_broken_pipe(&err) => ExitCode::SUCCESS,
+        // A usage error found after parsing: clap's format and status.
+        Err(err) if err.downcast_ref::<clap::Error>().is_some() => {
+            match err.downcast::<clap::Error>() {
+                Ok(usage) => {
+                    let _ = usage.print();
+                    ExitCode::from(u8::try_from(usage.exit_code()).unwrap_or(2))
+                }
+                Err(_) => ExitCode::from(2),
+            }
+        }
         Err(err) => {
             // Errors quote names and values from files: keep them to one safe line.
             eprintln!("gita: error: {}", print::sanitize(&format!("{err:#}")));
@@ -48,11 +59,11 @@ fn run() -> anyhow::Result<ExitCode> {
     if std::env::args_os().nth(1).as_deref() == Some(status::pool::WORKER_COMMAND.as_ref()) {
         return status::pool::worker_main();
     }
-    if let Some(code) = complete::serve_request(|| cli::app(&delegate::table_quiet())) {
+    if let Some(code) = complete::serve_request(|| app::app(&delegate::table_quiet())) {
         return Ok(code);
     }
     let table = delegate::table_for_cli();
-    let matches = cli::app(&table).get_matches();
+    let matches = app::app(&table).get_matches();
     if let Some((name, sub)) = matches.subcommand()
         && let Some(cmd) = table.get(name)
     {
@@ -69,7 +80,7 @@ fn run() -> anyhow::Result<ExitCode> {
     match &cli.command {
         Some(command) => commands::run(&ctx, command),
         None => {
-            let mut app = cli::app(&table);
+            let mut app = app::app(&table);
             outln!("{}", app.render_help())?;
             Ok(ExitCode::SUCCESS)
         }

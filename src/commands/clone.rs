@@ -60,14 +60,14 @@ pub fn run(ctx: &Ctx, args: &CloneArgs) -> Result<ExitCode> {
         None => ctx.cwd.clone(),
     };
     match (&args.from, &args.clonee) {
-        (Some(_), Some(clonee)) => crate::cli::usage_error(
+        (Some(_), Some(clonee)) => Err(crate::app::usage_error(
             "clone",
             &format!("--from clones what a forge holds; it takes no URL or manifest ({clonee:?})"),
-        ),
-        (Some(_), None) if args.preserve_path || args.with_flags => crate::cli::usage_error(
+        )),
+        (Some(_), None) if args.preserve_path || args.with_flags => Err(crate::app::usage_error(
             "clone",
             "--preserve-path and --with-flags go with -f, not with --from",
-        ),
+        )),
         (Some(source), None) => from_forge(ctx, args, &dir, source),
         (None, Some(clonee)) if args.from_file => from_manifest(ctx, args, &dir, clonee),
         (None, Some(clonee)) => one(ctx, args, &dir, clonee),

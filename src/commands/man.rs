@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use clap_mangen::Man;
 
-use crate::cli::{self, ManArgs};
+use crate::app;
+use crate::cli::ManArgs;
 use crate::ctx::Ctx;
 use crate::delegate;
 use crate::out;
@@ -19,7 +20,7 @@ pub fn run(_ctx: &Ctx, args: &ManArgs) -> Result<ExitCode> {
 
 /// The roff text of gita(1), or of `gita-<sub>…(1)` for a subcommand path.
 pub fn page(path: &[String]) -> Result<String> {
-    let mut cmd = cli::app(&delegate::table_quiet());
+    let mut cmd = app::app(&delegate::table_quiet());
     cmd.build();
     for (depth, name) in path.iter().enumerate() {
         let Some(sub) = cmd.find_subcommand(name) else {
@@ -62,7 +63,7 @@ mod tests {
     fn main_page_lists_every_subcommand() {
         let text = page(&[]).expect("page");
         assert!(text.starts_with(".ie \\n(.g .ds Aq") || text.contains(".TH gita 1"));
-        for sub in cli::app(&delegate::builtin()).get_subcommands() {
+        for sub in app::app(&delegate::builtin()).get_subcommands() {
             assert!(
                 text.contains(&format!("gita\\-{}(1)", sub.get_name())),
                 "missing {}",
