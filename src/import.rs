@@ -18,7 +18,8 @@ use anyhow::Result;
 
 use crate::csv::{self, Record};
 use crate::keys::{ColorName, Column, InfoItem, RepoKind, Situation, Symbol};
-use crate::registry::{AUTO, Group, RESERVED, Registry, Repo, validate_name};
+use crate::names::validate_name;
+use crate::registry::{AUTO, Group, RESERVED, Registry, Repo};
 use crate::settings::{MAX_WIDTH, SettingsFile};
 use crate::{print, store};
 

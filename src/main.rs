@@ -18,6 +18,7 @@ mod git;
 mod import;
 mod keys;
 mod manifest;
+mod names;
 mod output;
 mod paths;
 mod print;

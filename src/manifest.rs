@@ -166,7 +166,7 @@ impl Manifest {
     fn validate(&self, origin: &Path) -> Result<()> {
         let mut seen = std::collections::BTreeSet::new();
         for r in &self.repos {
-            crate::registry::validate_name(&r.name, "repo")
+            crate::names::validate_name(&r.name, "repo")
                 .map_err(|e| anyhow::anyhow!("{}: {e:#}", origin.display()))?;
             if !seen.insert(r.name.as_str()) {
                 bail!("{}: repo '{}' is listed twice", origin.display(), r.name);
@@ -187,7 +187,7 @@ impl Manifest {
             }
         }
         for g in &self.groups {
-            crate::registry::validate_name(&g.name, "group")
+            crate::names::validate_name(&g.name, "group")
                 .map_err(|e| anyhow::anyhow!("{}: {e:#}", origin.display()))?;
         }
         Ok(())

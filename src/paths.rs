@@ -1,5 +1,5 @@
 //! Where gita keeps its files: `$GITA_PROJECT_HOME/gita`, else
-//! `$XDG_CONFIG_HOME/gita`, else the platform config dir + `gita` (SPEC §1).
+//! `$XDG_CONFIG_HOME/gita`, else the platform config dir + `gita`.
 
 use std::env;
 use std::path::{Path, PathBuf};

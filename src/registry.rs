@@ -1,7 +1,7 @@
 //! The registry: repos (name → path, flags, type), groups (name → repos, path)
 //! and the context, persisted as one `registry.yml` so one atomic write keeps
 //! them consistent. Owns naming, group bookkeeping and repo selection with
-//! "did you mean" suggestions (SPEC §2, §3).
+//! "did you mean" suggestions.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -10,6 +10,7 @@ use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::keys::RepoKind;
+use crate::names::{check_known, sanitize_name, validate_name};
 
 /// Context value that picks the group by the current directory.
 pub const AUTO: &str = "auto";
@@ -332,117 +333,6 @@ impl Registry {
     }
 }
 
-/// A folder-derived name made valid: control characters become `_`, and a
-/// leading `-` (which would read as a flag) gets a `_` before it.
-fn sanitize_name(name: &str) -> String {
-    let clean: String = name
-        .chars()
-        .map(|c| if c.is_control() { '_' } else { c })
-        .collect();
-    let clean = clean.trim().to_string();
-    if clean.starts_with('-') || clean.is_empty() {
-        format!("_{clean}")
-    } else {
-        clean
-    }
-}
-
-/// Rejects names that cannot round-trip through the command line and files.
-pub fn validate_name(name: &str, what: &str) -> Result<()> {
-    if name.is_empty() {
-        bail!("a {what} name cannot be empty");
-    }
-    if name.starts_with('-') {
-        bail!("a {what} name cannot start with '-': '{name}'");
-    }
-    if name.chars().any(char::is_control) {
-        bail!("a {what} name cannot contain control characters: {name:?}");
-    }
-    if name.trim() != name {
-        bail!("a {what} name cannot start or end with a space: {name:?}");
-    }
-    // Names may contain '/' (`a/lib`) but must never act as a path that
-    // leaves a folder (clone -f puts a repo at <dir>/<name>).
-    if name.starts_with('/') || name.split('/').any(|part| matches!(part, "" | "." | "..")) {
-        bail!(
-            "a {what} name cannot be an absolute path or contain empty, '.' or '..' parts: {name:?}"
-        );
-    }
-    Ok(())
-}
-
-/// Errors naming every unknown name, with close matches from `candidates`.
-pub fn check_known(names: &[String], candidates: &[&str], what: &str) -> Result<()> {
-    let unknown: Vec<&String> = names
-        .iter()
-        .filter(|n| !candidates.contains(&n.as_str()))
-        .collect();
-    let Some(first) = unknown.first() else {
-        return Ok(());
-    };
-    let mut msg = if unknown.len() == 1 {
-        format!("unknown {what} '{first}'")
-    } else {
-        let list: Vec<String> = unknown.iter().map(|n| format!("'{n}'")).collect();
-        format!("unknown {what}s {}", list.join(", "))
-    };
-    let hints: Vec<String> = unknown
-        .iter()
-        .flat_map(|n| suggest(n, candidates))
-        .collect();
-    if !hints.is_empty() {
-        msg.push_str(&format!("; did you mean {}?", quote_list(&hints)));
-    } else if candidates.is_empty() {
-        msg.push_str(&format!(" (no {what}s are registered; see `gita add`)"));
-    } else {
-        msg.push_str(match what {
-            "repo" => " (see `gita ls`)",
-            "group" => " (see `gita group ls`)",
-            _ => " (see `gita ls` and `gita group ls`)",
-        });
-    }
-    bail!(msg)
-}
-
-/// Names close to `word`: small edit distance or a shared prefix, best first.
-pub fn suggest(word: &str, candidates: &[&str]) -> Vec<String> {
-    let limit = (word.chars().count() / 3).max(1);
-    let mut scored: Vec<(usize, &str)> = candidates
-        .iter()
-        .filter_map(|c| {
-            let d = strsim::damerau_levenshtein(word, c);
-            let prefix = word.len() >= 3 && c.starts_with(word);
-            (d <= limit || prefix).then_some((d, *c))
-        })
-        .collect();
-    scored.sort();
-    scored
-        .into_iter()
-        .take(3)
-        .map(|(_, c)| c.to_string())
-        .collect()
-}
-
-/// Whether `word` is within a small edit distance of one of `candidates`
-/// without being one of them (the typo guard of SPEC §2).
-pub fn is_near_miss(word: &str, candidates: &[&str]) -> Option<String> {
-    if candidates.contains(&word) {
-        return None;
-    }
-    suggest(word, candidates)
-        .into_iter()
-        .find(|c| strsim::damerau_levenshtein(word, c) <= (word.chars().count() / 3).max(1))
-}
-
-fn quote_list(items: &[String]) -> String {
-    let quoted: Vec<String> = items.iter().map(|i| format!("'{i}'")).collect();
-    match quoted.len() {
-        0 => String::new(),
-        1 => quoted[0].clone(),
-        n => format!("{} or {}", quoted[..n - 1].join(", "), quoted[n - 1]),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -481,14 +371,6 @@ mod tests {
         for n in &names {
             validate_name(n, "repo").expect("valid");
         }
-    }
-
-    #[test]
-    fn names_cannot_escape_a_folder() {
-        for bad in ["../x", "/abs", "a/../b", "a//b", "a/", "./a", " lead"] {
-            assert!(validate_name(bad, "repo").is_err(), "{bad}");
-        }
-        validate_name("team/api", "repo").expect("nested names are fine");
     }
 
     #[test]
@@ -546,13 +428,5 @@ mod tests {
         assert_eq!(r.context.as_deref(), Some("h"));
         r.remove_groups(&["h".into()]).expect("rm");
         assert_eq!(r.context, None);
-    }
-
-    #[test]
-    fn near_miss_detects_typos_only() {
-        let c = ["frontend", "backend"];
-        assert_eq!(is_near_miss("frontnd", &c).as_deref(), Some("frontend"));
-        assert_eq!(is_near_miss("status", &c), None);
-        assert_eq!(is_near_miss("frontend", &c), None);
     }
 }

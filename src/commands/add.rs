@@ -45,7 +45,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<ExitCode> {
         roots.push(abs);
     }
     if let Some(group) = &args.group {
-        crate::registry::validate_name(group, "group")?;
+        crate::names::validate_name(group, "group")?;
     }
 
     let mut found = Vec::new();

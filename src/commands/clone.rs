@@ -203,7 +203,7 @@ fn one(ctx: &Ctx, args: &CloneArgs, dir: &Path, url: &str) -> Result<ExitCode> {
         bail!("cannot tell a folder name from the url '{url}'");
     };
     if let Some(group) = &args.group {
-        crate::registry::validate_name(group, "group")?;
+        crate::names::validate_name(group, "group")?;
     }
     let target = dir.join(&folder);
     let entry = ManifestRepo {
@@ -274,7 +274,7 @@ fn register(
     if let Some(existing) = reg.name_of_path(path) {
         return existing.to_string();
     }
-    let name = if reg.is_name(wanted) || crate::registry::validate_name(wanted, "repo").is_err() {
+    let name = if reg.is_name(wanted) || crate::names::validate_name(wanted, "repo").is_err() {
         reg.names_for(&[path.to_path_buf()])
             .pop()
             .unwrap_or_else(|| wanted.to_string())

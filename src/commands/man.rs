@@ -11,7 +11,6 @@ use crate::cli::ManArgs;
 use crate::ctx::Ctx;
 use crate::delegate;
 use crate::out;
-use crate::registry;
 
 pub fn run(_ctx: &Ctx, args: &ManArgs) -> Result<ExitCode> {
     out!("{}", page(&args.subcommand)?)?;
@@ -30,7 +29,7 @@ pub fn page(path: &[String]) -> Result<String> {
                 path[..depth].join(" ")
             )
             .replace("`gita ` ", "`gita` ");
-            let near = registry::suggest(name, &names);
+            let near = crate::names::suggest(name, &names);
             if !near.is_empty() {
                 msg.push_str(&format!("; did you mean {}?", near.join(", ")));
             }

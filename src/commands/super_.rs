@@ -10,7 +10,7 @@ use crate::cli::CommandLineArgs;
 use crate::commands::delegated;
 use crate::ctx::Ctx;
 use crate::delegate;
-use crate::registry::{self, Registry};
+use crate::registry::Registry;
 use crate::runner::{Job, Program};
 
 pub fn run(ctx: &Ctx, args: &CommandLineArgs) -> Result<ExitCode> {
@@ -105,14 +105,14 @@ fn usage_error(sub: &str, msg: &str) -> ! {
     err.exit()
 }
 
-/// The repo/group name `word` is probably a typo of, if any (SPEC §2: a
+/// The repo/group name `word` is probably a typo of, if any (a
 /// mistyped name must not turn into a command run in every repo).
 pub(super) fn near_name(reg: &Registry, word: &str) -> Option<String> {
     if word.starts_with('-') || word.contains('/') || word.contains('=') {
         return None;
     }
     let candidates: Vec<&str> = reg.all_names().collect();
-    registry::is_near_miss(word, &candidates)
+    crate::names::is_near_miss(word, &candidates)
 }
 
 pub(super) fn typo_message(word: &str, near: &str, what: &str) -> String {

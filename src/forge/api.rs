@@ -600,7 +600,7 @@ async fn ask(http: &Http, kind: Kind, owner: &str, url: &Url) -> Whereabouts {
         },
     };
     // Shown to the user and compared with names: the same rules as names.
-    if crate::registry::validate_name(&name, "repo").is_err() {
+    if crate::names::validate_name(&name, "repo").is_err() {
         return Whereabouts::Unknown(format!("{} answered with an unusable name", http.label));
     }
     Whereabouts::Named(name)

@@ -302,7 +302,7 @@ pub fn select(listing: &Listing, args: &ForgeArgs, protocol: Protocol) -> Vec<Op
         .repos
         .iter()
         .map(|r| {
-            if let Err(e) = crate::registry::validate_name(&r.name, "repo") {
+            if let Err(e) = crate::names::validate_name(&r.name, "repo") {
                 return Some(Left::Invalid(format!("{e:#}")));
             }
             let url = url_for(r, protocol);
