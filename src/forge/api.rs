@@ -20,7 +20,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::http::{Http, Response};
-use super::{Kind, Listed, Listing, Source, Vis};
+use super::model::{Kind, Listed, Listing, Source, Vis};
 
 /// Most pages read for one listing (100,000 repos at 100 a page).
 const MAX_PAGES: usize = 1000;

@@ -11,7 +11,7 @@ use anyhow::{Result, anyhow, bail};
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue, LOCATION};
 use reqwest::{StatusCode, Url};
 
-use super::{Kind, Source};
+use super::model::{Kind, Source};
 
 /// Largest response body read (a page of 100 GitHub repos is under 1 MiB).
 const MAX_BODY: usize = 32 << 20;

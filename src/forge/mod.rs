@@ -7,6 +7,9 @@
 
 mod api;
 mod http;
+mod model;
+
+pub use model::{Kind, Listed, Listing, Source, Vis};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -16,51 +19,6 @@ use reqwest::Url;
 
 use crate::cli::{ForgeArgs, Protocol, Visibility};
 use crate::manifest::{Manifest, ManifestRepo};
-
-/// The kinds of forge gita can list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    GitHub,
-    GitLab,
-    Gitea,
-    Forgejo,
-}
-
-impl Kind {
-    /// The prefix of a source (`github:`) and the key in `forge_token_commands`.
-    pub fn key(self) -> &'static str {
-        match self {
-            Kind::GitHub => "github",
-            Kind::GitLab => "gitlab",
-            Kind::Gitea => "gitea",
-            Kind::Forgejo => "forgejo",
-        }
-    }
-
-    /// The forge's own name, for messages.
-    pub fn label(self) -> &'static str {
-        match self {
-            Kind::GitHub => "GitHub",
-            Kind::GitLab => "GitLab",
-            Kind::Gitea => "Gitea",
-            Kind::Forgejo => "Forgejo",
-        }
-    }
-}
-
-/// A parsed source: which forge, whose repos, and the API base URL.
-#[derive(Debug, Clone)]
-pub struct Source {
-    pub kind: Kind,
-    /// Organisation, user or (GitLab) group path.
-    pub owner: String,
-    /// API base, e.g. `https://api.github.com` or `https://host/api/v1`.
-    pub api: Url,
-    /// Whether the API is a self-hosted one named with `--api-url`.
-    pub custom_api: bool,
-    /// The source as given, for messages.
-    pub text: String,
-}
 
 /// Parses `SOURCE` and `--api-url` into a [`Source`].
 pub fn parse_source(text: &str, api_url: Option<&str>) -> Result<Source> {
@@ -175,38 +133,6 @@ pub fn check_api_url(text: &str) -> Result<Url> {
         bail!("API URL {text:?}: give the API base without '?' or '#'");
     }
     Ok(url)
-}
-
-/// The visibility of a repo on its forge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Vis {
-    Public,
-    Private,
-    Internal,
-}
-
-/// One repo as the forge listed it, in the same terms for every forge.
-#[derive(Debug, Clone)]
-pub struct Listed {
-    /// `repo`, or the full path `group/sub/repo` on GitLab.
-    pub name: String,
-    pub https_url: String,
-    pub ssh_url: String,
-    pub archived: bool,
-    pub fork: bool,
-    pub visibility: Vis,
-    /// `None` when the listing has no topics field.
-    pub topics: Option<Vec<String>>,
-}
-
-/// Everything the forge listed, plus what was wrong with some entries.
-#[derive(Debug, Default)]
-pub struct Listing {
-    pub repos: Vec<Listed>,
-    /// Entries that could not be read (no name, …), one message each.
-    pub problems: Vec<String>,
-    /// Notes to print (counts that disagree, …).
-    pub notes: Vec<String>,
 }
 
 /// How the listing was reached, for the messages of later requests.
