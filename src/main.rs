@@ -20,6 +20,7 @@ mod keys;
 mod manifest;
 mod names;
 mod output;
+mod parallel;
 mod paths;
 mod print;
 mod registry;

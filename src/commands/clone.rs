@@ -546,7 +546,7 @@ fn from_forge(ctx: &Ctx, args: &CloneArgs, dir: &Path, source: &str) -> Result<E
         .filter(|(name, r)| forge::is_under(&r.path, dir) || members.contains(name.as_str()))
         .collect();
     let candidates: Vec<(String, PathBuf, Vec<String>)> =
-        git::parallel_map(&in_scope, 8, |(name, r)| {
+        crate::parallel::map(&in_scope, crate::parallel::GIT_READERS, |(name, r)| {
             ((*name).clone(), r.path.clone(), remote_urls(&r.path))
         });
     let changes = forge::compare(&session, &listing, args.forge.archived, &candidates)?;

@@ -58,7 +58,9 @@ pub fn run(ctx: &Ctx, args: &FreezeArgs) -> Result<ExitCode> {
 pub fn freeze(reg: &Registry, group: Option<&str>, cwd: &std::path::Path) -> Result<Manifest> {
     let names: Vec<String> = group.map(|g| vec![g.to_string()]).unwrap_or_default();
     let selected = reg.select(&names, cwd)?;
-    let repos = git::parallel_map(&selected, 8, |(name, repo)| describe(name, repo));
+    let repos = crate::parallel::map(&selected, crate::parallel::GIT_READERS, |(name, repo)| {
+        describe(name, repo)
+    });
     let listed: BTreeSet<&str> = repos.iter().map(|r| r.name.as_str()).collect();
     let groups = reg
         .groups
