@@ -44,10 +44,6 @@ use clap_complete::engine::{ArgValueCandidates, ArgValueCompleter, CompletionCan
 use crate::registry::Registry;
 use crate::{import, paths, store};
 
-/// Environment variable that turns a `gita` run into a completion request;
-/// its value names the shell.
-pub const ENV_VAR: &str = "GITA_COMPLETE";
-
 /// `value_name`s with a meaning for completion (see the module docs).
 pub const REPO: &str = "REPO";
 pub const GROUP: &str = "GROUP";
@@ -88,7 +84,7 @@ impl Shell {
 /// Answers a completion request if this run is one (`GITA_COMPLETE` is set):
 /// prints the candidates and returns the exit code. `None` = a normal run.
 pub fn serve_request(app: impl FnOnce() -> Command) -> Option<ExitCode> {
-    let shell = std::env::var_os(ENV_VAR)?;
+    let shell = crate::env::complete_shell()?;
     // `gita -- <words>`: the command line up to the cursor, the last word
     // being the one under the cursor. Without the `--` this is a normal run
     // (someone exported the variable by accident).

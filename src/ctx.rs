@@ -4,7 +4,6 @@
 //! (with the one-time import of Python gita's files).
 
 use std::env;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
@@ -29,9 +28,9 @@ impl Ctx {
     pub fn new(color: ColorWhen) -> Result<Ctx> {
         let config_dir = paths::config_dir()?;
         let cwd = env::current_dir().context("cannot read the current directory")?;
-        let no_color = env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let stdout_tty = std::io::stdout().is_terminal();
-        let stderr_tty = std::io::stderr().is_terminal();
+        let no_color = crate::env::no_color();
+        let ttys = crate::env::terminals();
+        let (stdout_tty, stderr_tty) = (ttys.stdout, ttys.stderr);
         let decide = |tty: bool| match color {
             ColorWhen::Always => true,
             ColorWhen::Never => false,
@@ -39,7 +38,7 @@ impl Ctx {
         };
         Ok(Ctx {
             color_stdout: decide(stdout_tty),
-            stdin_tty: std::io::stdin().is_terminal(),
+            stdin_tty: ttys.stdin,
             stdout_tty,
             stderr_tty,
             cwd,
@@ -137,13 +136,11 @@ impl Ctx {
         if !self.stdout_tty {
             return None;
         }
-        terminal_size::terminal_size_of(std::io::stdout())
-            .map(|(w, _)| usize::from(w.0))
-            .filter(|w| *w > 0)
+        crate::env::stdout_width()
     }
 
     /// `GITA_STATUS_ENGINE` (`git`, `gix` or `auto`): forces one status engine.
     pub fn status_engine(&self) -> Option<String> {
-        env::var("GITA_STATUS_ENGINE").ok()
+        crate::env::status_engine()
     }
 }

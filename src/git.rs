@@ -89,7 +89,7 @@ pub fn confine(cmd: &mut Command, repo: &Path) {
         return;
     };
     let mut value = OsString::from(parent);
-    if let Some(existing) = std::env::var_os("GIT_CEILING_DIRECTORIES").filter(|v| !v.is_empty()) {
+    if let Some(existing) = crate::env::ceiling_directories() {
         value.push(":");
         value.push(existing);
     }

@@ -13,6 +13,7 @@ mod complete;
 mod csv;
 mod ctx;
 mod delegate;
+mod env;
 mod forge;
 mod git;
 mod import;

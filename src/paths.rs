@@ -1,7 +1,6 @@
 //! Where gita keeps its files: `$GITA_PROJECT_HOME/gita`, else
 //! `$XDG_CONFIG_HOME/gita`, else the platform config dir + `gita`.
 
-use std::env;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -17,8 +16,7 @@ pub const LOCK: &str = ".gita.lock";
 /// registry would depend on the current folder); a relative
 /// `XDG_CONFIG_HOME` is ignored, as the XDG base directory rules say.
 pub fn config_dir() -> Result<PathBuf> {
-    if let Some(root) = env::var_os("GITA_PROJECT_HOME").filter(|v| !v.is_empty()) {
-        let root = PathBuf::from(root);
+    if let Some(root) = crate::env::project_home() {
         if !root.is_absolute() {
             bail!(
                 "GITA_PROJECT_HOME must be an absolute path, not '{}' (a relative one would make gita's files depend on the current folder)",
@@ -27,11 +25,10 @@ pub fn config_dir() -> Result<PathBuf> {
         }
         return Ok(root.join("gita"));
     }
-    if let Some(root) = env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
-        let root = PathBuf::from(root);
-        if root.is_absolute() {
-            return Ok(root.join("gita"));
-        }
+    if let Some(root) = crate::env::xdg_config_home()
+        && root.is_absolute()
+    {
+        return Ok(root.join("gita"));
     }
     let base = directories::BaseDirs::new()
         .context("cannot find the home directory; set GITA_PROJECT_HOME or XDG_CONFIG_HOME")?;

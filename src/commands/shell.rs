@@ -30,7 +30,7 @@ pub fn run(ctx: &Ctx, args: &CommandLineArgs) -> Result<ExitCode> {
         .to_string();
     if let Some(near) = near_name(&reg, &first)
         && !SHELL_WORDS.contains(&first.as_str())
-        && !on_path(&first)
+        && !crate::env::on_path(&first)
     {
         bail!(typo_message(&first, &near, "command on PATH"));
     }
@@ -44,15 +44,4 @@ pub fn run(ctx: &Ctx, args: &CommandLineArgs) -> Result<ExitCode> {
         })
         .collect();
     delegated::execute(ctx, jobs, false, &args.run)
-}
-
-fn on_path(word: &str) -> bool {
-    use std::os::unix::fs::PermissionsExt as _;
-    let Some(path) = std::env::var_os("PATH") else {
-        return false;
-    };
-    std::env::split_paths(&path).any(|dir| {
-        std::fs::metadata(dir.join(word))
-            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    })
 }

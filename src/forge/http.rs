@@ -71,7 +71,7 @@ pub fn token_hint(source: &Source) -> String {
 /// else the output of the first matching command in `commands`, else none.
 pub fn token(source: &Source, commands: &BTreeMap<String, String>) -> Result<Option<Token>> {
     for var in token_vars(source) {
-        if let Some(value) = std::env::var_os(var) {
+        if let Some(value) = crate::env::var(var) {
             let Some(value) = value.to_str() else {
                 bail!("{var} is not valid UTF-8; it cannot be a token");
             };

@@ -205,10 +205,9 @@ pub enum Left {
 /// The protocol rule: ssh when the user has an SSH key set up (a
 /// `~/.ssh/id_*` file or an agent), else https.
 pub fn default_protocol() -> Protocol {
-    let agent = std::env::var_os("SSH_AUTH_SOCK").is_some_and(|v| !v.is_empty());
-    let key = std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .and_then(|home| std::fs::read_dir(PathBuf::from(home).join(".ssh")).ok())
+    let agent = crate::env::ssh_agent();
+    let key = crate::env::home()
+        .and_then(|home| std::fs::read_dir(home.join(".ssh")).ok())
         .is_some_and(|entries| {
             entries
                 .flatten()
