@@ -81,8 +81,8 @@ impl Ctx {
                 if store::read_text(&spath)?.is_none() {
                     store::write_atomic(&spath, &store::to_text(&settings)?)?;
                 }
-                eprintln!(
-                    "gita: imported {} repo(s) and {} group(s) from Python gita's files in {} (the CSV files are left untouched)",
+                crate::say!(
+                    "imported {} repo(s) and {} group(s) from Python gita's files in {} (the CSV files are left untouched)",
                     reg.repos.len(),
                     reg.groups.len(),
                     self.config_dir.display()

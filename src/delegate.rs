@@ -319,7 +319,7 @@ fn user_specs(config_dir: &Path) -> Result<BTreeMap<String, Spec>> {
 pub fn table_for_cli() -> BTreeMap<String, Delegated> {
     let (table, warnings) = table_and_warnings();
     for w in warnings {
-        eprintln!("gita: warning: {}", crate::print::sanitize(&w));
+        crate::warning!("{}", crate::print::sanitize(&w));
     }
     table
 }

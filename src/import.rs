@@ -63,7 +63,7 @@ pub struct Imported {
 pub fn import(dir: &Path) -> Result<(Registry, SettingsFile)> {
     let imported = read(dir)?;
     for problem in &imported.problems {
-        eprintln!("gita: warning: {}", print::sanitize(problem));
+        crate::warning!("{}", print::sanitize(problem));
     }
     Ok((imported.registry, imported.settings))
 }

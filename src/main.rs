@@ -19,6 +19,7 @@ mod git;
 mod import;
 mod keys;
 mod manifest;
+mod messages;
 mod names;
 mod output;
 mod parallel;
@@ -49,8 +50,8 @@ fn main() -> ExitCode {
             }
         }
         Err(err) => {
-            // Errors quote names and values from files: keep them to one safe line.
-            eprintln!("gita: error: {}", print::sanitize(&format!("{err:#}")));
+            // Errors quote names and values from files: one sanitized line.
+            error_line!("{err:#}");
             ExitCode::FAILURE
         }
     }

@@ -82,8 +82,8 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<ExitCode> {
     found.retain(|f| {
         let utf8 = f.path.to_str().is_some();
         if !utf8 {
-            eprintln!(
-                "gita: skipping {}: gita keeps paths as UTF-8 text and cannot store this one",
+            crate::say!(
+                "skipping {}: gita keeps paths as UTF-8 text and cannot store this one",
                 sanitize(&f.path.to_string_lossy())
             );
         }
@@ -209,7 +209,7 @@ fn auto_group(reg: &mut Registry, repos: &[(String, &Found)]) -> Result<Vec<Stri
     let mut created = 0;
     for (group, (path, members)) in groups {
         if reg.check_group_name(&group, true).is_err() {
-            eprintln!("gita: skipping group '{group}': the name is taken by a repo or reserved");
+            crate::say!("skipping group '{group}': the name is taken by a repo or reserved");
             continue;
         }
         if !reg.groups.contains_key(&group) {
@@ -238,7 +238,7 @@ fn walk(root: &Path, dir: &Path, skip_submodule: bool, found: &mut Vec<Found>) {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
-            eprintln!("gita: skipping {}: {e}", sanitize(&dir.to_string_lossy()));
+            crate::say!("skipping {}: {e}", sanitize(&dir.to_string_lossy()));
             return;
         }
     };

@@ -228,7 +228,7 @@ fn one(ctx: &Ctx, args: &CloneArgs, dir: &Path, url: &str) -> Result<ExitCode> {
     }
     match action {
         Plan::Skip(why) | Plan::Nothing(why) => bail!("{why}"),
-        Plan::Present => eprintln!("gita: {} is already cloned", target.display()),
+        Plan::Present => crate::say!("{} is already cloned", target.display()),
         Plan::Clone => {
             let status = git::command(dir, &[])
                 .env_remove("GIT_TERMINAL_PROMPT")
@@ -252,10 +252,10 @@ fn one(ctx: &Ctx, args: &CloneArgs, dir: &Path, url: &str) -> Result<ExitCode> {
         Ok((name, known))
     })?;
     if known {
-        eprintln!("gita: {} is registered as '{name}'", target.display());
+        crate::say!("{} is registered as '{name}'", target.display());
     } else if name != folder {
-        eprintln!(
-            "gita: registered {} as '{name}' ('{folder}' is taken by another repo or group, or is not a valid name)",
+        crate::say!(
+            "registered {} as '{name}' ('{folder}' is taken by another repo or group, or is not a valid name)",
             target.display()
         );
     }
@@ -415,10 +415,10 @@ fn clone_manifest(ctx: &Ctx, manifest: &Manifest, args: &Opts, dir: &Path) -> Re
     for (r, p) in manifest.repos.iter().zip(&plans) {
         match p {
             Plan::Skip(why) => {
-                eprintln!("gita: {}: {}", r.name, sanitize(why));
+                crate::say!("{}: {}", r.name, sanitize(why));
                 failed = true;
             }
-            Plan::Nothing(why) => eprintln!("gita: note: {}: {}", r.name, sanitize(why)),
+            Plan::Nothing(why) => crate::note!("{}: {}", r.name, sanitize(why)),
             Plan::Clone | Plan::Present => {}
         }
     }
@@ -482,8 +482,8 @@ fn clone_manifest(ctx: &Ctx, manifest: &Manifest, args: &Opts, dir: &Path) -> Re
                 None
             };
             if let Err(e) = reg.add_to_group(&g.name, &members, path) {
-                eprintln!(
-                    "gita: group '{}' not created: {}",
+                crate::say!(
+                    "group '{}' not created: {}",
                     g.name,
                     sanitize(&format!("{e:#}"))
                 );
@@ -492,8 +492,8 @@ fn clone_manifest(ctx: &Ctx, manifest: &Manifest, args: &Opts, dir: &Path) -> Re
         }
         Ok(())
     })?;
-    eprintln!(
-        "gita: {registered} of {} repo(s) in place and registered",
+    crate::say!(
+        "{registered} of {} repo(s) in place and registered",
         manifest.repos.len()
     );
     let unflagged = manifest
@@ -502,8 +502,8 @@ fn clone_manifest(ctx: &Ctx, manifest: &Manifest, args: &Opts, dir: &Path) -> Re
         .filter(|r| !r.flags.is_empty())
         .count();
     if unflagged > 0 && !args.with_flags {
-        eprintln!(
-            "gita: note: the git flags the manifest lists for {unflagged} repo(s) were not registered; `-n` shows them, `--with-flags` registers them"
+        crate::note!(
+            "the git flags the manifest lists for {unflagged} repo(s) were not registered; `-n` shows them, `--with-flags` registers them"
         );
     }
     Ok(if failed {
@@ -581,7 +581,7 @@ fn from_forge(ctx: &Ctx, args: &CloneArgs, dir: &Path, source: &str) -> Result<E
         let who = format!("{} ({})", c.name, c.path.display());
         match &c.what {
             Upstream::Archived => {
-                eprintln!("gita: {label}: {who} is archived upstream; kept and still registered")
+                crate::say!("{label}: {who} is archived upstream; kept and still registered")
             }
             Upstream::Renamed(new) => {
                 let url = listing
@@ -597,18 +597,18 @@ fn from_forge(ctx: &Ctx, args: &CloneArgs, dir: &Path, source: &str) -> Result<E
                     ),
                     None => String::new(),
                 };
-                eprintln!(
-                    "gita: {label}: {who} was renamed upstream to {new}; not cloned again{follow}"
+                crate::say!(
+                    "{label}: {who} was renamed upstream to {new}; not cloned again{follow}"
                 );
             }
-            Upstream::Gone => eprintln!(
-                "gita: {label}: {who} is no longer listed and {} does not know {}: removed upstream, or hidden from this token; kept and still registered",
+            Upstream::Gone => crate::say!(
+                "{label}: {who} is no longer listed and {} does not know {}: removed upstream, or hidden from this token; kept and still registered",
                 session.source.kind.label(),
                 c.upstream
             ),
-            Upstream::Unlisted(why) => eprintln!(
-                "gita: {label}: {who} is no longer listed ({why}); kept and still registered"
-            ),
+            Upstream::Unlisted(why) => {
+                crate::say!("{label}: {who} is no longer listed ({why}); kept and still registered")
+            }
         }
     }
     Ok(code)

@@ -27,8 +27,8 @@ pub fn run(ctx: &Ctx, args: &FreezeArgs) -> Result<ExitCode> {
     };
     let manifest = freeze(&reg, group.as_deref(), &ctx.cwd)?;
     for r in manifest.repos.iter().filter(|r| !r.path.exists()) {
-        eprintln!(
-            "gita: warning: {}: folder {} is missing; listed without url and branch",
+        crate::warning!(
+            "{}: folder {} is missing; listed without url and branch",
             sanitize(&r.name),
             sanitize(&r.path.to_string_lossy())
         );
@@ -43,8 +43,8 @@ pub fn run(ctx: &Ctx, args: &FreezeArgs) -> Result<ExitCode> {
                 .map(|r| sanitize(&r.name))
                 .collect();
             if !skipped.is_empty() {
-                eprintln!(
-                    "gita: warning: not in the CSV (no remote url, which the CSV format cannot express): {}",
+                crate::warning!(
+                    "not in the CSV (no remote url, which the CSV format cannot express): {}",
                     skipped.join(", ")
                 );
             }

@@ -20,8 +20,8 @@ pub fn run(ctx: &Ctx, args: &LlArgs) -> Result<ExitCode> {
     let choice = EngineChoice::parse(ctx.status_engine().as_deref())?;
     let selected = registry.select(&args.names, &ctx.cwd)?;
     if registry.repos.is_empty() && !args.json {
-        eprintln!(
-            "gita: no repos are registered yet; start with `gita add <folder>` (or `gita add -r ~/src` for every repo under a folder)"
+        crate::say!(
+            "no repos are registered yet; start with `gita add <folder>` (or `gita add -r ~/src` for every repo under a folder)"
         );
     }
 
@@ -42,8 +42,8 @@ pub fn run(ctx: &Ctx, args: &LlArgs) -> Result<ExitCode> {
             .iter()
             .any(|r| r.as_ref().is_ok_and(|s| s.ahead_behind.is_some()))
     {
-        eprintln!(
-            "gita: warning: no repo has its branch on remote '{remote}' (a typo? see `git remote -v`)"
+        crate::warning!(
+            "no repo has its branch on remote '{remote}' (a typo? see `git remote -v`)"
         );
     }
 

@@ -330,8 +330,8 @@ impl Http {
                         {
                             bail!(self.rate_limit_message(&resp, until, waits > 0));
                         }
-                        eprintln!(
-                            "gita: {} rate limit reached; waiting until {} ({} s), as --wait-rate-limit asks",
+                        crate::say!(
+                            "{} rate limit reached; waiting until {} ({} s), as --wait-rate-limit asks",
                             self.label,
                             clock(until),
                             wait.as_secs()

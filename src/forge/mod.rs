@@ -315,17 +315,17 @@ pub fn manifest(listing: &Listing, choice: &[Option<Left>], protocol: Protocol) 
 /// Prints the listing's problems and notes and a one-line count on stderr.
 pub fn report_selection(source: &str, listing: &Listing, choice: &[Option<Left>]) {
     for note in &listing.notes {
-        eprintln!("gita: note: {source}: {note}");
+        crate::note!("{source}: {note}");
     }
     for problem in &listing.problems {
-        eprintln!("gita: {source}: skipped: {problem}");
+        crate::say!("{source}: skipped: {problem}");
     }
     let mut left: BTreeMap<&str, usize> = BTreeMap::new();
     for (r, c) in listing.repos.iter().zip(choice) {
         let what = match c {
             None => continue,
             Some(Left::Invalid(why)) => {
-                eprintln!("gita: {source}: skipped {:?}: {why}", r.name);
+                crate::say!("{source}: skipped {:?}: {why}", r.name);
                 continue;
             }
             Some(Left::Archived) => "archived (--archived includes them)",
@@ -338,18 +338,18 @@ pub fn report_selection(source: &str, listing: &Listing, choice: &[Option<Left>]
     }
     let selected = choice.iter().filter(|c| c.is_none()).count();
     if listing.repos.is_empty() && listing.problems.is_empty() {
-        eprintln!("gita: note: {source} has no repos visible to gita; the manifest is empty");
+        crate::note!("{source} has no repos visible to gita; the manifest is empty");
         return;
     }
     let mut line = format!(
-        "gita: {source}: {} repo(s) listed, {selected} selected",
+        "{source}: {} repo(s) listed, {selected} selected",
         listing.repos.len()
     );
     if !left.is_empty() {
         let parts: Vec<String> = left.iter().map(|(w, n)| format!("{n} {w}")).collect();
         line.push_str(&format!("; not selected: {}", parts.join(", ")));
     }
-    eprintln!("{line}");
+    crate::say!("{line}");
 }
 
 /// `*` any run of characters (`/` too), `?` one character, the rest literal;
