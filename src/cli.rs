@@ -68,6 +68,7 @@ pub enum Command {
     Freeze(FreezeArgs),
     Clone(CloneArgs),
     Discover(DiscoverArgs),
+    Import(ImportArgs),
     /// Run any git command or alias in repos
     ///
     /// The leading words that are repo or group names choose the repos (none: the
@@ -371,6 +372,21 @@ pub struct FreezeArgs {
     /// Manifest format: gita's YAML, or Python gita's CSV
     #[arg(long, value_enum, default_value_t = Format::Yaml)]
     pub format: Format,
+}
+
+/// Merge Python gita's files (repos.csv, groups.csv) into gita's registry
+///
+/// gita imports Python gita's files once, on first use. When they change
+/// later (a repo added with Python gita), gita says so once; this merges
+/// them: repos and groups that are new are added, repos at the same path
+/// take Python gita's flags and type, groups gain members. Nothing that was
+/// registered with gita is removed or renamed, and the CSV files are never
+/// changed. Colors and other settings are not merged again.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Show what would change without changing anything
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
 }
 
 /// Clone and register a repo, a manifest's repos (-f) or a forge's (--from)

@@ -11,7 +11,7 @@ use anyhow::{Context as _, Result};
 use crate::cli::ColorWhen;
 use crate::registry::Registry;
 use crate::settings::SettingsFile;
-use crate::{import, paths, store};
+use crate::{drift, import, paths, store};
 
 /// Resolved runtime context handed to every command.
 #[derive(Debug, Clone)]
@@ -50,15 +50,17 @@ impl Ctx {
         self.config_dir.join(name)
     }
 
-    /// Loads the registry; on first use imports Python gita's files.
+    /// Loads the registry; on first use imports Python gita's files, and
+    /// says once when they changed after that.
     pub fn registry(&self) -> Result<Registry> {
         let path = self.file(paths::REGISTRY);
         match store::read_text(&path)? {
-            Some(text) => store::parse(&text, &path),
+            Some(text) => {
+                drift::notice(&self.config_dir);
+                store::parse(&text, &path)
+            }
             None if import::has_python_files(&self.config_dir) => {
-                // Import under the lock so concurrent first runs import once.
-                self.update_registry(|_| Ok(()))?;
-                store::load(&path)
+                self.update_registry(|reg| Ok(reg.clone()))
             }
             None => Ok(Registry::default()),
         }
@@ -67,36 +69,69 @@ impl Ctx {
     /// Read-modify-write of the registry under the config-dir lock; writes
     /// only when something changed.
     pub fn update_registry<R>(&self, f: impl FnOnce(&mut Registry) -> Result<R>) -> Result<R> {
-        let _lock = store::DirLock::acquire(&self.config_dir)?;
+        let lock = store::DirLock::acquire(&self.config_dir)?;
         let path = self.file(paths::REGISTRY);
-        let (mut reg, before) = match store::read_text(&path)? {
-            Some(text) => {
-                let reg: Registry = store::parse(&text, &path)?;
-                let before = store::to_text(&reg)?;
-                (reg, Some(before))
-            }
-            None if import::has_python_files(&self.config_dir) => {
-                let (reg, settings) = import::import(&self.config_dir)?;
-                let spath = self.file(paths::SETTINGS);
-                if store::read_text(&spath)?.is_none() {
-                    store::write_atomic(&spath, &store::to_text(&settings)?)?;
-                }
-                crate::say!(
-                    "imported {} repo(s) and {} group(s) from Python gita's files in {} (the CSV files are left untouched)",
-                    reg.repos.len(),
-                    reg.groups.len(),
-                    self.config_dir.display()
-                );
-                (reg, None)
-            }
-            None => (
-                Registry::default(),
-                Some(store::to_text(&Registry::default())?),
-            ),
-        };
+        let (mut reg, before) = self.load_locked(&lock)?;
         let out = f(&mut reg)?;
         store::save_if_changed(&path, before.as_deref(), &reg)?;
         Ok(out)
+    }
+
+    /// The one place the registry is loaded for a change, and the one place
+    /// Python gita's files are imported: when registry.yml does not exist
+    /// yet. Returns the registry and its text as loaded (`None` after an
+    /// import, so that it is saved). The lock makes concurrent first runs
+    /// import once.
+    fn load_locked(&self, _lock: &store::DirLock) -> Result<(Registry, Option<String>)> {
+        let path = self.file(paths::REGISTRY);
+        if let Some(text) = store::read_text(&path)? {
+            let reg: Registry = store::parse(&text, &path)?;
+            let before = store::to_text(&reg)?;
+            return Ok((reg, Some(before)));
+        }
+        if !import::has_python_files(&self.config_dir) {
+            let reg = Registry::default();
+            let before = store::to_text(&reg)?;
+            return Ok((reg, Some(before)));
+        }
+        let (reg, settings) = import::import(&self.config_dir)?;
+        let spath = self.file(paths::SETTINGS);
+        if store::read_text(&spath)?.is_none() {
+            store::write_atomic(&spath, &store::to_text(&settings)?)?;
+        }
+        drift::record_import(&self.config_dir)?;
+        crate::say!(
+            "imported {} repo(s) and {} group(s) from Python gita's files in {} (the CSV files are left untouched)",
+            reg.repos.len(),
+            reg.groups.len(),
+            self.config_dir.display()
+        );
+        Ok((reg, None))
+    }
+
+    /// `gita import`: merges Python gita's files into the registry now
+    /// (`dry_run`: only says what would change). Returns the changes.
+    pub fn import_again(&self, dry_run: bool) -> Result<Vec<String>> {
+        let lock = store::DirLock::acquire(&self.config_dir)?;
+        if !import::has_python_files(&self.config_dir) {
+            anyhow::bail!(
+                "no Python gita files (repos.csv, groups.csv, …) in {}",
+                self.config_dir.display()
+            );
+        }
+        let (mut reg, before) = self.load_locked(&lock)?;
+        let Some(before) = before else {
+            // The first import just happened: nothing more to merge.
+            store::save_if_changed(&self.file(paths::REGISTRY), None, &reg)?;
+            return Ok(vec!["imported everything (first use)".to_string()]);
+        };
+        let theirs = import::import(&self.config_dir)?.0;
+        let said = drift::merge(&mut reg, &theirs);
+        if !dry_run {
+            store::save_if_changed(&self.file(paths::REGISTRY), Some(&before), &reg)?;
+            drift::record_import(&self.config_dir)?;
+        }
+        Ok(said)
     }
 
     /// Loads settings.yml (defaults when missing).

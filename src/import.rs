@@ -32,6 +32,21 @@ const FILES: [&str; 6] = [
     "layout.csv",
 ];
 
+/// The names of Python gita's files present in `dir`.
+pub fn file_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = FILES
+        .iter()
+        .filter(|f| dir.join(f).is_file())
+        .map(|f| f.to_string())
+        .collect();
+    names.extend(
+        context_files(dir)
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())),
+    );
+    names
+}
+
 /// Whether `dir` holds any of Python gita's files.
 pub fn has_python_files(dir: &Path) -> bool {
     FILES.iter().any(|f| dir.join(f).is_file()) || !context_files(dir).is_empty()

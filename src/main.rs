@@ -13,6 +13,7 @@ mod complete;
 mod csv;
 mod ctx;
 mod delegate;
+mod drift;
 mod env;
 mod forge;
 mod git;

@@ -10,6 +10,8 @@ pub const REGISTRY: &str = "registry.yml";
 pub const SETTINGS: &str = "settings.yml";
 pub const CMDS: &str = "cmds.yml";
 pub const LOCK: &str = ".gita.lock";
+/// What was imported from Python gita's files, and when a change was noted.
+pub const PYTHON_STAMP: &str = ".python-import.yml";
 
 /// Resolves the config directory. It is not created here: read-only commands
 /// never create files. A relative `GITA_PROJECT_HOME` is an error (the

@@ -374,3 +374,63 @@ fn invalid_settings_are_reported_and_left_out() {
     assert_no_controls(&env.gita(&["ll"]).ok());
     assert_untouched(&env, files);
 }
+
+#[test]
+fn changes_after_the_import_are_pointed_out_once_and_merged_on_demand() {
+    let env = TestEnv::new();
+    write_python_files(&env);
+    env.gita(&["ls"]).ok();
+    // Registered with gita since the import: never dropped by a merge.
+    env.repo("mine");
+    env.gita(&["add", "mine"]).ok();
+    // Python gita adds a repo and a group member afterwards.
+    let c = env.repo("c");
+    let dir = env.config_dir();
+    let mut repos = fs::read_to_string(dir.join("repos.csv")).expect("read");
+    repos.push_str(&format!("{},c,,\n", c.display()));
+    fs::write(dir.join("repos.csv"), &repos).expect("write");
+    let mut groups = fs::read_to_string(dir.join("groups.csv")).expect("read");
+    groups = groups.replace("solo:b:", "solo:b c:");
+    fs::write(dir.join("groups.csv"), &groups).expect("write");
+    let csvs: Vec<(String, Vec<u8>)> = ["repos.csv", "groups.csv"]
+        .iter()
+        .map(|n| (n.to_string(), fs::read(dir.join(n)).expect("read")))
+        .collect();
+
+    let first = env.gita(&["ls"]).ok();
+    assert_eq!(first.stdout, "a b ghost mine\n", "{first:#?}");
+    assert!(
+        first.stderr.contains("Python gita's files changed since gita imported them (groups.csv, repos.csv); run `gita import`"),
+        "{first:#?}"
+    );
+    // Said once.
+    let second = env.gita(&["ls"]).ok();
+    assert_eq!(second.stderr, "", "{second:#?}");
+
+    let registry = env.registry();
+    let dry = env.gita(&["import", "-n"]).ok();
+    assert!(dry.stdout.contains("would have added repo c: "), "{dry:#?}");
+    assert!(
+        dry.stdout.contains("would have group solo: added c"),
+        "{dry:#?}"
+    );
+    assert_eq!(env.registry(), registry, "the dry run changed the registry");
+
+    let run = env.gita(&["import"]).ok();
+    assert!(run.stdout.contains("added repo c: "), "{run:#?}");
+    assert_eq!(env.gita(&["ls"]).ok().stdout, "a b c ghost mine\n");
+    let group = env.gita(&["group", "ll", "solo"]).ok().stdout;
+    assert_eq!(group, "b c\n");
+    // Nothing more to merge, no more notices, the CSV files untouched.
+    let again = env.gita(&["import"]).ok();
+    assert!(again.stdout.starts_with("Nothing to merge"), "{again:#?}");
+    let ll = env.gita(&["ll"]).code(1); // `ghost` has no folder
+    assert!(!ll.stderr.contains("changed since"), "{ll:#?}");
+    assert_untouched(&env, csvs);
+}
+
+#[test]
+fn import_without_python_files_is_an_error() {
+    let env = TestEnv::new();
+    env.gita(&["import"]).err("no Python gita files");
+}

@@ -18,6 +18,7 @@ mod discover;
 mod flags;
 mod freeze;
 mod group;
+mod import;
 mod info;
 mod ll;
 mod ls;
@@ -43,6 +44,7 @@ pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitCode> {
         Command::Freeze(args) => freeze::run(ctx, args),
         Command::Clone(args) => clone::run(ctx, args),
         Command::Discover(args) => discover::run(ctx, args),
+        Command::Import(args) => import::run(ctx, args),
         Command::Super(args) => super_::run(ctx, args),
         Command::Shell(args) => shell::run(ctx, args),
         Command::Completions(args) => completions::run(ctx, args),
