@@ -659,8 +659,12 @@ pub struct CompletionsArgs {
 pub struct ManArgs {
     /// Print the page of this subcommand instead, e.g. `gita man fetch`,
     /// `gita man group add`
-    #[arg(value_name = "SUBCOMMAND")]
+    #[arg(value_name = "SUBCOMMAND", conflicts_with = "out_dir")]
     pub subcommand: Vec<String>,
+    /// Write every page (gita.1, gita-add.1, gita-group-add.1, …) into DIR,
+    /// created when missing, e.g. `--out-dir ~/.local/share/man/man1`
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub out_dir: Option<PathBuf>,
 }
 
 #[cfg(test)]

@@ -240,9 +240,9 @@ pub fn builtin() -> BTreeMap<String, Delegated> {
         .collect()
 }
 
-/// One entry of `cmds.yml` / `cmds.json`.
+/// One entry of `cmds.yml` / `cmds.json`. Keys gita does not know are
+/// accepted, as Python gita accepts them, and named in a warning.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct Spec {
     cmd: String,
     #[serde(default)]
@@ -253,6 +253,8 @@ struct Spec {
     disable_async: bool,
     #[serde(default)]
     shell: bool,
+    #[serde(flatten)]
+    unknown: BTreeMap<String, serde_norway::Value>,
 }
 
 /// Built-ins merged with the user's commands from `config_dir`: `cmds.yml`,
@@ -277,6 +279,13 @@ pub fn load(
                 "ignoring custom command `{name}`: not a usable command name"
             ));
             continue;
+        }
+        if !spec.unknown.is_empty() {
+            let keys: Vec<&str> = spec.unknown.keys().map(String::as_str).collect();
+            warnings.push(format!(
+                "custom command `{name}`: ignoring {} (known: cmd, help, allow_all, disable_async, shell)",
+                keys.join(", ")
+            ));
         }
         let help = spec.help.unwrap_or_else(|| format!("run `{}`", spec.cmd));
         table.insert(

@@ -538,3 +538,61 @@ fn the_variable_alone_does_not_turn_a_run_into_a_completion_request() {
         .expect("run gita");
     assert!(out.status.success() && out.stdout.is_empty() && out.stderr.is_empty());
 }
+
+#[test]
+fn man_pages_install_into_a_folder_that_man_finds() {
+    let env = setup();
+    let dir = env.root.join("share/man/man1");
+    let run = env
+        .gita(&["man", "--out-dir", dir.to_str().expect("utf8")])
+        .ok();
+    assert!(run.stdout.starts_with("wrote "), "{run:#?}");
+    for page in [
+        "gita.1",
+        "gita-add.1",
+        "gita-group.1",
+        "gita-group-add.1",
+        "gita-fetch.1",
+    ] {
+        assert!(dir.join(page).is_file(), "{page} missing");
+    }
+    let top = fs::read_to_string(dir.join("gita.1")).expect("read");
+    for section in [
+        ".SH ENVIRONMENT",
+        ".SH FILES",
+        ".SH \"EXIT STATUS\"",
+        "GITA_PROJECT_HOME",
+    ] {
+        assert!(top.contains(section), "{section} missing");
+    }
+    // Every page the top page refers to was written.
+    for sub in top
+        .split("gita\\-")
+        .skip(1)
+        .filter_map(|rest| rest.split("(1)").next())
+        .filter(|name| !name.contains(' '))
+    {
+        let file = dir.join(format!("gita-{}.1", sub.replace("\\-", "-")));
+        assert!(
+            file.is_file(),
+            "{} is referred to but missing",
+            file.display()
+        );
+    }
+    env.gita(&["man", "add", "--out-dir", "x"]).code(2);
+    if !common::have("man", "man_pages_install_into_a_folder_that_man_finds") {
+        return;
+    }
+    let mut man = Command::new("man");
+    env.hermetic(&mut man);
+    let out = man
+        .arg("-M")
+        .arg(env.root.join("share/man"))
+        .args(["gita-group-add"])
+        .env("MANPAGER", "cat")
+        .env("MANWIDTH", "80")
+        .output()
+        .expect("run man");
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("gita-group-add"));
+}

@@ -91,3 +91,28 @@ fn symbols_are_never_cut_by_a_configured_width() {
     assert!(out.contains("[*$?⇕1/3]"), "{out}");
     assert!(!out.contains('…'), "{out}");
 }
+
+#[test]
+fn python_gitas_custom_command_options_are_accepted() {
+    let env = TestEnv::new();
+    env.repo("a");
+    env.repo("b");
+    env.gita(&["add", "a", "b"]).ok();
+    std::fs::write(
+        env.config_dir().join("cmds.json"),
+        r#"{"head": {"cmd": "git rev-parse --abbrev-ref HEAD", "help": "branch name",
+             "allow_all": true, "disable_async": false, "shell": false, "comment": "mine"}}"#,
+    )
+    .expect("write cmds.json");
+    let run = env.gita(&["head"]).ok();
+    assert!(run.stdout.contains("a: main\n"), "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("custom command `head`: ignoring comment (known: cmd, help, allow_all, disable_async, shell)"),
+        "{run:#?}"
+    );
+    // Every color name of Python gita's `color set`.
+    for color in ["underline", "end", "b_white", "purple"] {
+        env.gita(&["color", "set", "in_sync", color]).ok();
+    }
+}
