@@ -134,7 +134,11 @@ struct Entry<'a> {
 
 fn summary(at_risk: usize, unreadable: usize, total: usize) -> String {
     let repos = if total == 1 { "repo" } else { "repos" };
-    let verb = if at_risk == 1 { "has" } else { "have" };
+    let verb = if at_risk == 1 || total == 1 {
+        "has"
+    } else {
+        "have"
+    };
     let mut line = format!("{at_risk} of {total} {repos} {verb} work only here");
     if unreadable > 0 {
         line.push_str(&format!("; {unreadable} could not be read"));
