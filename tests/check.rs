@@ -811,3 +811,117 @@ fn check_leaves_repos_byte_for_byte_unchanged() {
         .collect();
     assert!(changed.is_empty(), "files changed by check: {changed:#?}");
 }
+
+#[test]
+fn more_operations_nested_submodules_and_detached_worktrees() {
+    let env = TestEnv::new();
+    let conflicting = |name: &str| -> PathBuf {
+        let repo = synced(&env, name);
+        env.git(&repo, &["checkout", "-q", "-b", "side"]);
+        env.commit(&repo, "README.md", "side\n", "side edit");
+        env.git(&repo, &["push", "-q", "-u", "origin", "side"]);
+        env.git(&repo, &["checkout", "-q", "main"]);
+        env.commit(&repo, "README.md", "main\n", "main edit");
+        env.commit(&repo, "README.md", "main again\n", "main edit again");
+        env.git(&repo, &["push", "-q"]);
+        repo
+    };
+    let pick = conflicting("pick");
+    assert!(!git_ok(&env, &pick, &["cherry-pick", "side"]));
+    let revert = conflicting("revert");
+    assert!(!git_ok(&env, &revert, &["revert", "--no-edit", "HEAD~1"]));
+
+    // super → mid → inner, each pushed; an untracked file deep inside.
+    let (_, inner_bare) = env.repo_with_remote("inner");
+    let (mid, mid_bare) = env.repo_with_remote("mid");
+    let add_sub = |dir: &Path, bare: &Path, at: &str| {
+        let url = format!("file://{}", bare.display());
+        env.git(
+            dir,
+            &[
+                "-c",
+                "protocol.file.allow=always",
+                "submodule",
+                "add",
+                "-q",
+                &url,
+                at,
+            ],
+        );
+        env.git(dir, &["commit", "-q", "-m", "add a submodule"]);
+        env.git(dir, &["push", "-q"]);
+    };
+    add_sub(&mid, &inner_bare, "inner");
+    let sup = synced(&env, "nest");
+    add_sub(&sup, &mid_bare, "mid");
+    env.git(
+        &sup,
+        &[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "update",
+            "-q",
+            "--init",
+            "--recursive",
+        ],
+    );
+    write(&sup.join("mid/inner/deep.txt"), "x\n");
+
+    // A detached worktree with a commit no ref holds.
+    let wt_repo = synced(&env, "wtrepo");
+    let wt = env.work.join("wt-detached");
+    env.git(
+        &wt_repo,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "--detach",
+            wt.to_str().expect("utf-8"),
+        ],
+    );
+    env.commit(&wt, "w.txt", "w\n", "work in a detached worktree");
+
+    env.gita(&["add", "pick", "revert", "nest", "wtrepo"]).ok();
+    let (_, gix) = check_json(&env, "gix", &[]);
+    let (_, git) = check_json(&env, "git", &[]);
+    let (_, auto) = check_json(&env, "", &[]);
+    for name in ["pick", "revert", "wtrepo"] {
+        assert_eq!(gix[name]["reasons"], git[name]["reasons"], "{name}");
+    }
+    // gix's status cannot read nested submodules (nor can `ll`'s gix
+    // engine): forced, that is an error; by default git reads the repo.
+    assert!(gix["nest"]["error"].is_string(), "{:#}", gix["nest"]);
+    assert_eq!(auto["nest"]["engine"], "git");
+    assert_eq!(auto["nest"]["reasons"], git["nest"]["reasons"]);
+    let gix = auto;
+    assert_eq!(
+        reason(&gix["pick"]["reasons"], "operation")["operation"],
+        "cherry-pick"
+    );
+    assert_eq!(
+        reason(&gix["revert"]["reasons"], "operation")["operation"],
+        "revert"
+    );
+    assert_eq!(
+        gix["nest"]["reasons"],
+        serde_json::json!([{
+            "kind": "submodule",
+            "path": "mid/inner",
+            "error": null,
+            "reasons": [{"kind": "untracked"}],
+        }]),
+        "{:#}",
+        gix["nest"]
+    );
+    let w = reason(&gix["wtrepo"]["reasons"], "worktree");
+    assert_eq!(kinds(&w["reasons"]), ["detached_head"]);
+    assert_eq!(w["reasons"][0]["count"], 1);
+    let out = gita_engine(&env, "", &["check", "nest"]);
+    assert_eq!(
+        out.stdout,
+        "nest  submodule mid/inner: untracked files\n0 of 1 repo has work only here\n"
+            .replace("0 of 1", "1 of 1")
+    );
+}

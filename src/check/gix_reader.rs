@@ -54,14 +54,14 @@ pub fn read(req: &Request, options: Options, in_repo: bool, fallback: bool) -> R
 
     walk::with_walker(&repo, |walker| {
         let refs = Refs::read(&repo)?;
-        walker.hold(Held::Remotes, refs.remotes.iter().copied())?;
+        walker.hold(Held::Remotes, refs.remotes.iter().copied());
         walker.hold(
             Held::BranchesOrRemotes,
             refs.remotes
                 .iter()
                 .chain(refs.branches.iter().map(|b| &b.tip))
                 .copied(),
-        )?;
+        );
         for branch in &refs.branches {
             if let Some((count, at_least)) = at_risk(walker.count(Held::Remotes, branch.tip)?) {
                 reasons.push(Reason::UnpushedCommits {
@@ -158,8 +158,8 @@ impl Refs {
         for r in platform.remote_branches()? {
             let mut r = r.map_err(|e| anyhow!("cannot read a remote-tracking ref: {e}"))?;
             // A dangling symbolic ref (`origin/HEAD` to a deleted branch) holds nothing.
-            if let Ok(id) = r.peel_to_id() {
-                remotes.push(id.detach());
+            if let Ok(id) = tip_of(repo, &mut r) {
+                remotes.push(id);
             }
         }
         remotes.sort_unstable();
@@ -169,14 +169,25 @@ impl Refs {
             let mut r = r.map_err(|e| anyhow!("cannot read a branch: {e}"))?;
             let full = r.name().to_owned();
             let short = full.shorten().to_str_lossy().into_owned();
-            let tip = r
-                .peel_to_id()
-                .with_context(|| format!("cannot read branch {short}"))?
-                .detach();
+            let tip =
+                tip_of(repo, &mut r).with_context(|| format!("cannot read branch {short}"))?;
             branches.push(Branch { full, short, tip });
         }
         Ok(Refs { branches, remotes })
     }
+}
+
+/// The commit a ref points at: its target when that is a commit (read once
+/// by the walk anyway), else peeled (symbolic refs, tags of commits).
+fn tip_of(repo: &gix::Repository, r: &mut gix::Reference<'_>) -> Result<ObjectId> {
+    if let Some(id) = r.target().try_id().map(ToOwned::to_owned)
+        && repo
+            .find_header(id)
+            .is_ok_and(|h| h.kind() == gix::object::Kind::Commit)
+    {
+        return Ok(id);
+    }
+    Ok(r.peel_to_id()?.detach())
 }
 
 enum Upstream {
@@ -459,7 +470,7 @@ fn submodule(
         let head = ObjectId::from_hex(head.as_bytes())?;
         let tally = walk::with_walker(&repo, |walker| {
             let refs = Refs::read(&repo)?;
-            walker.hold(Held::Remotes, refs.remotes.iter().copied())?;
+            walker.hold(Held::Remotes, refs.remotes.iter().copied());
             walker.count(Held::Remotes, head)
         })?;
         if let Some((count, at_least)) = at_risk(tally) {

@@ -36,7 +36,7 @@ pub const HELD_BUDGET: usize = 1_000_000;
 
 /// Tolerated clock skew between a commit and its parents when no generation
 /// numbers are available (seconds).
-pub const CLOCK_SLACK: i64 = 24 * 3600;
+pub const CLOCK_SLACK: i64 = 3600;
 
 /// Which refs hold commits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +109,8 @@ impl Key {
 
 /// The lazily marked ancestry of one set of refs.
 struct Frontier {
+    /// The refs' commits, queued on first use.
+    tips: Vec<ObjectId>,
     queue: PriorityQueue<Key, ObjectId>,
     read: usize,
 }
@@ -139,13 +141,21 @@ pub fn with_walker<R>(
 
 impl Walker<'_, '_> {
     /// Sets the refs of `held`; must be called once before questions about it.
-    pub fn hold(&mut self, held: Held, tips: impl IntoIterator<Item = ObjectId>) -> Result<()> {
-        let mut frontier = Frontier {
+    pub fn hold(&mut self, held: Held, tips: impl IntoIterator<Item = ObjectId>) {
+        self.frontiers[held.index()] = Some(Frontier {
+            tips: tips.into_iter().collect(),
             queue: PriorityQueue::new(),
             read: 0,
-        };
+        });
+    }
+
+    /// Queues the refs' commits the first time `held` is asked about.
+    fn start(&mut self, held: Held) -> Result<()> {
         let bit = held.bit();
-        for tip in tips {
+        let Some(frontier) = self.frontiers[held.index()].as_mut() else {
+            return Ok(());
+        };
+        for tip in std::mem::take(&mut frontier.tips) {
             // A ref to something other than a commit holds no history.
             if let Some(commit) = self.graph.get_or_insert_commit(tip, |_| {})?
                 && commit.data.held & bit == 0
@@ -154,13 +164,20 @@ impl Walker<'_, '_> {
                 frontier.queue.insert(Key::of(commit), tip);
             }
         }
-        self.frontiers[held.index()] = Some(frontier);
         Ok(())
+    }
+
+    /// Whether `id` is already marked held (no frontier work).
+    fn marked(&self, held: Held, id: &ObjectId) -> bool {
+        self.graph
+            .get(id)
+            .is_some_and(|c| c.data.held & held.bit() != 0)
     }
 
     /// Marks held history until nothing queued could descend from `key`.
     /// `false` when the budget ran out first.
     fn advance(&mut self, held: Held, key: Key) -> Result<bool> {
+        self.start(held)?;
         let bit = held.bit();
         let Some(frontier) = self.frontiers[held.index()].as_mut() else {
             return Ok(true);
@@ -221,8 +238,9 @@ impl Walker<'_, '_> {
             queue.insert(Key::of(commit), tip);
         }
         let mut count = 0;
+        self.start(held)?;
         while let Some((key, id)) = queue.pop() {
-            if !self.advance(held, key)? {
+            if !self.marked(held, &id) && !self.advance(held, key)? {
                 return Ok(Tally::NotChecked);
             }
             let parents = match self.graph.get(&id) {
