@@ -371,7 +371,7 @@ const CHECK_HELP: &str = "\
 Is anything at risk? For each repo, every way work could be lost if its folder vanished:
   conflicts, staged changes, unstaged changes, untracked files (not ignored ones)
   N stash entries
-  BRANCH: N commits on no remote   for every local branch, not only the current one
+  BRANCH: N commits on no remote    for every local branch, not only the current one
   BRANCH: no upstream               none configured
   BRANCH: upstream R is gone        configured, but its remote-tracking ref is missing
   detached HEAD X: N commits on no branch or remote
@@ -390,8 +390,8 @@ fetched; --fetch runs `gita fetch` on the same repos first. Nothing is written i
 The walk: from each branch tip gita walks back and stops at commits a remote-tracking ref reaches,
 so it reads the unpushed commits, not the history; the remote side is marked lazily, only as deep
 as the oldest unpushed commit, once per repo. Generation numbers from the commit-graph file
-(`git commit-graph write`) make it exact; without one, commits are ordered by date, allowing a day
-of clock skew (a commit dated earlier than that before its parent can cause a false alarm, never
+(`git commit-graph write`) make it exact; without one, commits are ordered by date, allowing an
+hour of clock skew (a commit dated more than that before its parent can cause a false alarm, never
 a miss). Bounds: counting stops at 100000 commits (\"at least 100000\"); marking remote history
 stops at 1000000 commits per repo, and a branch it cannot decide is reported \"not checked\".
 
