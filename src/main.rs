@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::FromArgMatches;
 
 mod app;
+mod check;
 mod cli;
 mod color;
 mod commands;
@@ -63,6 +64,9 @@ fn run() -> anyhow::Result<ExitCode> {
     // config or clap app to set up.
     if std::env::args_os().nth(1).as_deref() == Some(status::pool::WORKER_COMMAND.as_ref()) {
         return status::pool::worker_main();
+    }
+    if std::env::args_os().nth(1).as_deref() == Some(check::pool::WORKER_COMMAND.as_ref()) {
+        return check::pool::worker_main();
     }
     if let Some(code) = complete::serve_request(|| app::app(&delegate::table_quiet())) {
         return Ok(code);

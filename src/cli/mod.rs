@@ -7,11 +7,13 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod book;
+mod check;
 mod ll;
 mod run;
 mod workspace;
 
 pub use book::*;
+pub use check::*;
 pub use ll::*;
 pub use run::*;
 pub use workspace::*;
@@ -72,6 +74,7 @@ pub enum Command {
     Color(ColorArgs),
     Info(InfoArgs),
     Ll(LlArgs),
+    Check(CheckArgs),
     Freeze(FreezeArgs),
     Clone(CloneArgs),
     Discover(DiscoverArgs),

@@ -8,6 +8,7 @@ use crate::cli::Command;
 use crate::ctx::Ctx;
 
 mod add;
+mod check;
 mod clear;
 mod clone;
 mod color;
@@ -41,6 +42,7 @@ pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitCode> {
         Command::Color(args) => color::run(ctx, args),
         Command::Info(args) => info::run(ctx, args),
         Command::Ll(args) => ll::run(ctx, args),
+        Command::Check(args) => check::run(ctx, args),
         Command::Freeze(args) => freeze::run(ctx, args),
         Command::Clone(args) => clone::run(ctx, args),
         Command::Discover(args) => discover::run(ctx, args),
