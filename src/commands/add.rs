@@ -27,6 +27,35 @@ struct Found {
 }
 
 pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<ExitCode> {
+    let roots = roots(ctx, args)?;
+    if let Some(group) = &args.group {
+        crate::names::validate_name(group, "group")?;
+    }
+    let found = find(&roots, args)?;
+    if args.dry_run {
+        let reg = ctx.registry()?;
+        let new = new_repos(&reg, &found);
+        report_found(new.len())?;
+        for (name, f) in new {
+            outln!("{name}: {}", sanitize(&f.path.to_string_lossy()))?;
+        }
+        if let Some(group) = &args.group {
+            outln!("(all of them into group {group})")?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    // What happened is said after the registry is saved: a message must
+    // never decide (through a closed stdout) whether a change is kept.
+    let said = ctx.update_registry(|reg| register(ctx, args, reg, &found))?;
+    for line in said {
+        outln!("{line}")?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The folders named on the command line, absolute; each must exist and be
+/// a folder with a UTF-8 path.
+fn roots(ctx: &Ctx, args: &AddArgs) -> Result<Vec<PathBuf>> {
     let mut roots = Vec::new();
     for p in &args.paths {
         let abs = absolute(&ctx.cwd, p);
@@ -44,32 +73,30 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<ExitCode> {
         }
         roots.push(abs);
     }
-    if let Some(group) = &args.group {
-        crate::names::validate_name(group, "group")?;
-    }
+    Ok(roots)
+}
 
+/// The repos at or under `roots`, as the mode asks (one repo each, bare,
+/// or searched with -r/-a); sorted, without duplicates or non-UTF-8 paths.
+fn find(roots: &[PathBuf], args: &AddArgs) -> Result<Vec<Found>> {
     let mut found = Vec::new();
-    for root in &roots {
+    for root in roots {
+        let one = |bare| Found {
+            path: root.clone(),
+            root: root.clone(),
+            bare,
+        };
         if args.recursive || args.auto_group {
             walk(root, root, args.skip_submodule, &mut found);
         } else if args.bare {
             if !is_bare(root) {
                 bail!("not a bare git repository: {}", root.display());
             }
-            found.push(Found {
-                path: root.clone(),
-                root: root.clone(),
-                bare: true,
-            });
+            found.push(one(true));
         } else if is_work_tree(root) {
-            if args.skip_submodule && is_submodule(root) {
-                continue;
+            if !(args.skip_submodule && is_submodule(root)) {
+                found.push(one(false));
             }
-            found.push(Found {
-                path: root.clone(),
-                root: root.clone(),
-                bare: false,
-            });
         } else {
             let hint = if is_bare(root) {
                 "it is a bare repository: add it with -b"
@@ -84,73 +111,54 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<ExitCode> {
         if !utf8 {
             crate::say!(
                 "skipping {}: gita keeps paths as UTF-8 text and cannot store this one",
-                sanitize(&f.path.to_string_lossy())
+                f.path.to_string_lossy()
             );
         }
         utf8
     });
     found.sort_by(|a, b| a.path.cmp(&b.path));
     found.dedup_by(|a, b| a.path == b.path);
+    Ok(found)
+}
 
-    if args.dry_run {
-        let reg = ctx.registry()?;
-        let new = new_repos(&reg, &found);
-        report_found(new.len())?;
-        for (name, f) in new {
-            outln!("{name}: {}", sanitize(&f.path.to_string_lossy()))?;
-        }
-        if let Some(group) = &args.group {
-            outln!("(all of them into group {group})")?;
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
-
-    let group_path = args.group_path.as_ref().map(|p| absolute(&ctx.cwd, p));
-    // What happened is said after the registry is saved: a message must
-    // never decide (through a closed stdout) whether a change is kept.
+/// Registers `found` (and groups) in `reg`; returns what to say once saved.
+fn register(ctx: &Ctx, args: &AddArgs, reg: &mut Registry, found: &[Found]) -> Result<Vec<String>> {
     let mut said = Vec::new();
-    ctx.update_registry(|reg| {
-        said.clear();
-        if let Some(group) = &args.group {
-            reg.check_group_name(group, true)?;
-            // Claim the name first so no new repo is named like the group.
-            if !reg.groups.contains_key(group) {
-                said.push(format!("Created group {group}."));
-                reg.groups.insert(group.clone(), Default::default());
-            }
+    if let Some(group) = &args.group {
+        reg.check_group_name(group, true)?;
+        // Claim the name first so no new repo is named like the group.
+        if !reg.groups.contains_key(group) {
+            said.push(format!("Created group {group}."));
+            reg.groups.insert(group.clone(), Default::default());
         }
-        let new = new_repos(reg, &found);
-        said.insert(0, found_message(new.len()));
-        for (name, f) in &new {
-            let mut repo = Repo::new(f.path.clone());
-            if f.bare {
-                repo.kind = Some(RepoKind::Bare);
-            }
-            reg.repos.insert(name.clone(), repo);
-        }
-
-        if args.auto_group {
-            said.extend(auto_group(reg, &new)?);
-        }
-        if let Some(group) = &args.group {
-            // Repos named on the command line join the group even when they
-            // were registered before.
-            let members: Vec<String> = found
-                .iter()
-                .filter_map(|f| reg.name_of_path(&f.path).map(str::to_string))
-                .collect();
-            reg.add_to_group(group, &members, group_path.clone())?;
-            said.push(format!(
-                "Added {} repo(s) to the {group} group.",
-                members.len()
-            ));
-        }
-        Ok(())
-    })?;
-    for line in said {
-        outln!("{line}")?;
     }
-    Ok(ExitCode::SUCCESS)
+    let new = new_repos(reg, found);
+    said.insert(0, found_message(new.len()));
+    for (name, f) in &new {
+        let mut repo = Repo::new(f.path.clone());
+        if f.bare {
+            repo.kind = Some(RepoKind::Bare);
+        }
+        reg.repos.insert(name.clone(), repo);
+    }
+    if args.auto_group {
+        said.extend(auto_group(reg, &new)?);
+    }
+    if let Some(group) = &args.group {
+        // Repos named on the command line join the group even when they
+        // were registered before.
+        let members: Vec<String> = found
+            .iter()
+            .filter_map(|f| reg.name_of_path(&f.path).map(str::to_string))
+            .collect();
+        let group_path = args.group_path.as_ref().map(|p| absolute(&ctx.cwd, p));
+        reg.add_to_group(group, &members, group_path)?;
+        said.push(format!(
+            "Added {} repo(s) to the {group} group.",
+            members.len()
+        ));
+    }
+    Ok(said)
 }
 
 /// The found repos not registered yet, with the names they get.
