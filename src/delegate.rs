@@ -10,7 +10,7 @@ use anyhow::{Context as _, Result, bail};
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use serde::Deserialize;
 
-use crate::runner::Program;
+use crate::run::Program;
 
 /// One delegated command.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,32 +12,35 @@ mod complete;
 mod csv;
 mod ctx;
 mod delegate;
+mod exit;
 mod forge;
 mod git;
 mod import;
 mod keys;
 mod manifest;
-mod output;
 mod paths;
 mod print;
 mod registry;
-mod runner;
+mod run;
 mod settings;
 mod status;
 mod store;
 mod table;
 mod trust;
+mod words;
 
 fn main() -> ExitCode {
     // SAFETY: the first thing gita does; no other thread exists yet.
     unsafe { git::drop_repo_local_env() };
     match run() {
         Ok(code) => code,
-        Err(err) if print::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            // Errors quote names and values from files: keep them to one safe line.
-            eprintln!("gita: error: {}", print::sanitize(&format!("{err:#}")));
-            ExitCode::FAILURE
+            let exit = exit::Exit::of_error(&err);
+            if exit != exit::Exit::Success {
+                // Errors quote names and values from files: keep them to one safe line.
+                eprintln!("gita: error: {}", print::sanitize(&format!("{err:#}")));
+            }
+            exit.into()
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `gita clone`: clone one URL and register it, or recreate a whole
 //! workspace from a manifest (`-f`) or from what a forge holds (`--from`):
-//! concurrent bounded clones through the runner,
+//! concurrent bounded clones through the run layer,
 //! the recorded branch checked out, repos and groups registered. A folder
 //! that already holds the repo is registered, not cloned; a folder that holds
 //! anything else is reported and never overwritten. Each clone lands in a
@@ -14,16 +14,16 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
 
-use crate::cli::{CloneArgs, RunArgs};
-use crate::commands::delegated;
+use crate::cli::CloneArgs;
 use crate::ctx::Ctx;
+use crate::exit::Exit;
 use crate::forge::{self, Upstream};
 use crate::keys::RepoKind;
 use crate::manifest::{Manifest, ManifestGroup, ManifestRepo};
 use crate::paths::absolute;
 use crate::print::sanitize;
 use crate::registry::{Registry, Repo};
-use crate::runner::{Job, Program};
+use crate::run::{self, Job, Options, Program, RunEnd};
 use crate::{git, outln};
 
 /// Suffix of the temp folder a clone is made in before it is moved into place.
@@ -332,14 +332,14 @@ fn from_manifest(ctx: &Ctx, args: &CloneArgs, dir: &Path, file: &str) -> Result<
         dry_run: args.dry_run,
         jobs: args.jobs,
     };
-    clone_manifest(ctx, &manifest, &opts, dir)
+    Ok(clone_manifest(ctx, &manifest, &opts, dir)?.into())
 }
 
 /// Clones what `manifest` lists and is missing under `dir` (or at the
 /// recorded paths), then registers the repos and groups. Repos that are
 /// already in place are registered, folders holding anything else are
 /// reported and left alone.
-fn clone_manifest(ctx: &Ctx, manifest: &Manifest, args: &Opts, dir: &Path) -> Result<ExitCode> {
+fn clone_manifest(ctx: &Ctx, manifest: &Manifest, args: &Opts, dir: &Path) -> Result<Exit> {
     // Flags in a manifest are somebody else's: registered only when asked.
     let flags_of = |r: &ManifestRepo| -> Vec<String> {
         if args.with_flags {
@@ -408,7 +408,7 @@ fn clone_manifest(ctx: &Ctx, manifest: &Manifest, args: &Opts, dir: &Path) -> Re
         for g in &manifest.groups {
             show(format!("group {}: {}", g.name, g.repos.join(" ")))?;
         }
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Exit::Success);
     }
 
     let mut failed = false;
@@ -430,18 +430,15 @@ fn clone_manifest(ctx: &Ctx, manifest: &Manifest, args: &Opts, dir: &Path) -> Re
         }
     }
     if !jobs.is_empty() {
-        let run_args = RunArgs {
+        let options = Options {
             jobs: args.jobs.map(|j| j as usize),
-            timeout: None,
-            json: false,
+            ..Options::default()
         };
-        let code = delegated::execute_concurrent(ctx, jobs, &run_args)?;
-        if code != ExitCode::SUCCESS {
-            if code != ExitCode::FAILURE {
-                // Interrupted: register nothing more, report the signal.
-                return Ok(code);
-            }
-            failed = true;
+        match run::execute_captured(ctx, jobs, &options)?.end() {
+            RunEnd::Ok => {}
+            RunEnd::Failed => failed = true,
+            // Interrupted: register nothing more, report the signal.
+            RunEnd::Interrupted(sig) => return Ok(Exit::Signal(sig)),
         }
     }
 
@@ -506,11 +503,7 @@ fn clone_manifest(ctx: &Ctx, manifest: &Manifest, args: &Opts, dir: &Path) -> Re
             "gita: note: the git flags the manifest lists for {unflagged} repo(s) were not registered; `-n` shows them, `--with-flags` registers them"
         );
     }
-    Ok(if failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if failed { Exit::Failure } else { Exit::Success })
 }
 
 /// `gita clone --from <source>`: lists the forge, clones what is missing
@@ -576,7 +569,7 @@ fn from_forge(ctx: &Ctx, args: &CloneArgs, dir: &Path, source: &str) -> Result<E
         dry_run: args.dry_run,
         jobs: args.jobs,
     };
-    let code = clone_manifest(ctx, &manifest, &opts, dir)?;
+    let exit = clone_manifest(ctx, &manifest, &opts, dir)?;
     for c in &changes {
         let who = format!("{} ({})", c.name, c.path.display());
         match &c.what {
@@ -611,7 +604,7 @@ fn from_forge(ctx: &Ctx, args: &CloneArgs, dir: &Path, source: &str) -> Result<E
             ),
         }
     }
-    Ok(code)
+    Ok(exit.into())
 }
 
 #[cfg(test)]
