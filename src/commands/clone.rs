@@ -434,7 +434,7 @@ fn clone_manifest(ctx: &Ctx, manifest: &Manifest, args: &Opts, dir: &Path) -> Re
             jobs: args.jobs.map(|j| j as usize),
             ..Options::default()
         };
-        match run::execute_captured(ctx, jobs, &options)?.end() {
+        match run::execute(ctx, jobs, &options)?.end() {
             RunEnd::Ok => {}
             RunEnd::Failed => failed = true,
             // Interrupted: register nothing more, report the signal.

@@ -134,23 +134,18 @@ impl Report {
     }
 }
 
-/// Runs `jobs` and reports. Interactive runs (and, without `--json`, a
-/// single job) go one repo at a time attached to the terminal; the others
-/// run concurrently through [`execute_captured`].
+/// Runs `jobs` and reports. Interactive runs go one repo at a time attached
+/// to the terminal (unless `--json`); all others run detached and captured,
+/// a single repo as well as many (whole prefixed blocks, progress, summary),
+/// then the repos whose command needed a terminal are re-run attached.
 pub fn execute(ctx: &Ctx, jobs: Vec<Job>, options: &Options) -> Result<Report> {
     if jobs.is_empty() {
         eprintln!("gita: no repos to run in (see `gita add` and `gita context`)");
         return Ok(Report::default());
     }
-    if !options.json && (jobs.len() == 1 || options.interactive) {
+    if options.interactive && !options.json {
         return one_at_a_time(&jobs, options.timeout);
     }
-    execute_captured(ctx, jobs, options)
-}
-
-/// Runs `jobs` detached and captured, even a single one (whole blocks,
-/// progress, summary), then re-runs attached those that needed a terminal.
-pub fn execute_captured(ctx: &Ctx, jobs: Vec<Job>, options: &Options) -> Result<Report> {
     let limits = detached::Limits {
         jobs: concurrency::limit(ctx, options.jobs)?,
         timeout: options.timeout,
