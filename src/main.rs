@@ -26,6 +26,7 @@ mod settings;
 mod status;
 mod store;
 mod table;
+mod tip;
 mod trust;
 mod words;
 
@@ -55,14 +56,17 @@ fn run() -> anyhow::Result<ExitCode> {
         return Ok(code);
     }
     let table = delegate::table_for_cli();
-    let matches = cli::app(&table).get_matches();
+    let matches = cli::app(&table)
+        .try_get_matches()
+        .unwrap_or_else(|err| usage_error(err, &table));
     if let Some((name, sub)) = matches.subcommand()
         && let Some(cmd) = table.get(name)
     {
         let args = cli::RunArgs::from_arg_matches(sub).unwrap_or_else(|e| e.exit());
         let color = matches.get_one::<cli::ColorWhen>("color_when").copied();
         let ctx = ctx::Ctx::new(color.unwrap_or(cli::ColorWhen::Auto))?;
-        return commands::delegated::run(&ctx, cmd, &delegate::names(sub), &args);
+        let (names, extra) = (delegate::names(sub), delegate::extra(sub));
+        return commands::delegated::run(&ctx, cmd, &names, &extra, &args);
     }
     let cli = match cli::Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
@@ -77,4 +81,27 @@ fn run() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Exits with clap's error for the command line (or its help or version),
+/// whose tip for a delegated command's unknown option names a line that
+/// works (see `tip.rs`).
+fn usage_error(
+    err: clap::Error,
+    table: &std::collections::BTreeMap<String, delegate::Delegated>,
+) -> ! {
+    let argv: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let registry = std::cell::OnceCell::new();
+    let is_name = |word: &str| {
+        registry
+            .get_or_init(|| {
+                ctx::Ctx::new(cli::ColorWhen::Auto)
+                    .and_then(|ctx| ctx.registry())
+                    .unwrap_or_default()
+            })
+            .is_name(word)
+    };
+    tip::fix(err, cli::app(table), &argv, table, is_name).exit()
 }

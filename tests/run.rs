@@ -1219,3 +1219,73 @@ fn a_one_repo_run_on_a_terminal_is_stopped_whole() {
     );
     assert_eq!(leftovers(marker), Vec::<u32>::new(), "after the timeout");
 }
+
+/// The command line clap's tip names, without `gita` (see `src/tip.rs`).
+fn tip_line(stderr: &str) -> Vec<String> {
+    let marker = "put it after the names and '--': 'gita ";
+    let start = stderr
+        .find(marker)
+        .unwrap_or_else(|| panic!("no tip in {stderr:?}"))
+        + marker.len();
+    let rest = &stderr[start..];
+    let end = rest.find("'\n").expect("end of the tip");
+    rest[..end].split(' ').map(str::to_string).collect()
+}
+
+#[test]
+fn words_after_double_dash_are_appended_to_a_delegated_command() {
+    let env = TestEnv::new();
+    let dirs = repos(&env, 2);
+    env.commit(&dirs[1], "second.txt", "2\n", "second commit");
+    let one_line_log = env.git(&dirs[1], &["log", "--oneline"]);
+    assert_eq!(one_line_log.lines().count(), 2);
+
+    // An option the command does not take is a usage error whose tip works.
+    let run = env.gita(&["log", "r1", "--oneline"]).code(2);
+    assert!(
+        run.stderr
+            .starts_with("error: unexpected argument '--oneline'"),
+        "{run:#?}"
+    );
+    let tip = tip_line(&run.stderr);
+    assert_eq!(tip, ["log", "r1", "--", "--oneline"]);
+    let tip: Vec<&str> = tip.iter().map(String::as_str).collect();
+    let run = env.gita(&tip).ok();
+    // `log` is interactive: the path first, then the one-line log.
+    assert_eq!(run.stdout, format!("{}\n{one_line_log}", dirs[1].display()));
+    // Also when the option comes before the names, with a value.
+    let run = env.gita(&["log", "-n", "1", "r1", "--format=%s"]).code(2);
+    let tip = tip_line(&run.stderr);
+    assert_eq!(tip, ["log", "r1", "--", "-n", "1", "--format=%s"]);
+    let tip: Vec<&str> = tip.iter().map(String::as_str).collect();
+    let run = env.gita(&tip).ok();
+    assert_eq!(
+        run.stdout,
+        format!("{}\nsecond commit\n", dirs[1].display())
+    );
+    let run = env.gita(&["fetch", "--prune"]).code(2);
+    assert_eq!(tip_line(&run.stderr), ["fetch", "--", "--prune"]);
+    env.gita(&["fetch", "--", "--prune"]).ok();
+
+    // Captured commands get them too, in every repo named.
+    let run = env
+        .gita(&["lo", "r0", "r1", "--", "-1", "--format=%s"])
+        .ok();
+    assert!(run.stdout.contains("r0: initial commit\n"), "{run:#?}");
+    assert!(run.stdout.contains("r1: second commit\n"), "{run:#?}");
+    assert_eq!(run.stdout.lines().count(), 2, "{run:#?}");
+
+    // cmds.yml commands: words appended as they are, or shell-quoted.
+    fs::write(
+        env.config_dir().join("cmds.yml"),
+        "say:\n  cmd: echo said\n  allow_all: true\n\
+         each:\n  cmd: printf '%s|'\n  shell: true\n  allow_all: true\n",
+    )
+    .expect("write cmds.yml");
+    let run = env.gita(&["say", "r0", "--", "a  b", "$HOME"]).ok();
+    assert_eq!(run.stdout, "r0: said a  b $HOME\n");
+    let run = env
+        .gita(&["each", "r0", "--", "a  b", "it's", "$HOME", ";", "false"])
+        .ok();
+    assert_eq!(run.stdout, "r0: a  b|it's|$HOME|;|false|\n");
+}

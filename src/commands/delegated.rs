@@ -11,15 +11,21 @@ use crate::delegate::Delegated;
 use crate::exit::Exit;
 use crate::run::{self, Job, Options};
 
-/// `gita <delegated> [names]`.
-pub fn run(ctx: &Ctx, cmd: &Delegated, names: &[String], args: &RunArgs) -> Result<ExitCode> {
+/// `gita <delegated> [names] [-- extra…]`.
+pub fn run(
+    ctx: &Ctx,
+    cmd: &Delegated,
+    names: &[String],
+    extra: &[String],
+    args: &RunArgs,
+) -> Result<ExitCode> {
     let reg = ctx.registry()?;
     let selected = reg.select(names, &ctx.cwd)?;
     let jobs = selected
         .into_iter()
         .map(|(name, repo)| {
             Ok(Job {
-                program: cmd.program(&repo.flags)?,
+                program: cmd.program(&repo.flags, extra)?,
                 name,
                 path: repo.path,
             })
