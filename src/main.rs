@@ -29,6 +29,7 @@ mod table;
 mod tip;
 mod trust;
 mod words;
+mod workspace;
 
 fn main() -> ExitCode {
     // SAFETY: the first thing gita does; no other thread exists yet.
