@@ -303,10 +303,9 @@ pub fn stdout_closed() -> bool {
 }
 
 fn terminal_width() -> Option<usize> {
-    // SAFETY: TIOCGWINSZ fills a plain C struct; failure leaves it zeroed.
-    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
-    let rc = unsafe { libc::ioctl(libc::STDERR_FILENO, libc::TIOCGWINSZ, &mut ws) };
-    (rc == 0 && ws.ws_col > 0).then_some(usize::from(ws.ws_col))
+    terminal_size::terminal_size_of(io::stderr())
+        .map(|(w, _)| usize::from(w.0))
+        .filter(|w| *w > 0)
 }
 
 #[cfg(test)]
