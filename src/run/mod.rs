@@ -8,6 +8,7 @@
 //! - `detached.rs`: many jobs at once, captured, without a terminal.
 //! - `attached.rs`: one job attached to the terminal.
 //! - `group.rs`: process groups, the signals and timeouts that stop them.
+//! - `outcome.rs`: what a job produced and how it ended.
 //! - `retry.rs`, `classify.rs`: dropped connections, fetch-like commands,
 //!   failures that needed a terminal.
 //! - `report.rs`: what the user sees: prefixed blocks, progress, summary,
