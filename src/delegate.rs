@@ -10,7 +10,7 @@ use anyhow::{Context as _, Result, bail};
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use serde::Deserialize;
 
-use crate::runner::Program;
+use crate::run::Program;
 
 /// One delegated command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,21 +28,31 @@ pub struct Delegated {
 }
 
 impl Delegated {
-    /// What to run in a repo whose registered flags are `flags`. Flags go
-    /// right after `git`; a shell command line cannot take them.
-    pub fn program(&self, flags: &[String]) -> Result<Program> {
+    /// What to run in a repo whose registered flags are `flags`, with `extra`
+    /// (the words after `--`) appended to the command. Flags go right after
+    /// `git`; a shell command line cannot take them, and gets `extra`
+    /// shell-quoted.
+    pub fn program(&self, flags: &[String], extra: &[String]) -> Result<Program> {
         if self.shell {
-            return Ok(Program::Shell(self.cmd.clone()));
+            let mut line = self.cmd.clone();
+            for word in extra {
+                line.push(' ');
+                line.push_str(&shell_quote(word));
+            }
+            return Ok(Program::Shell(line));
         }
-        let words = split_words(&self.cmd)
+        let mut words = split_words(&self.cmd)
             .with_context(|| format!("cannot parse the command of `gita {}`", self.name))?;
+        if words.is_empty() {
+            bail!("`gita {}` has an empty command", self.name);
+        }
+        words.extend(extra.iter().cloned());
         match words.split_first() {
-            None => bail!("`gita {}` has an empty command", self.name),
             Some((first, rest)) if first == "git" => Ok(Program::Git {
                 flags: flags.to_vec(),
                 args: rest.to_vec(),
             }),
-            Some(_) => Ok(Program::Exec(words)),
+            _ => Ok(Program::Exec(words)),
         }
     }
 
@@ -369,25 +379,54 @@ pub fn augment<R: clap::Args>(mut app: Command, table: &BTreeMap<String, Delegat
             } else {
                 "Repos or groups to run it in"
             });
+        let extra = Arg::new(EXTRA_ARG)
+            .value_name("ARGS")
+            .action(ArgAction::Append)
+            .num_args(1..)
+            .last(true)
+            .allow_hyphen_values(true)
+            .help("Arguments appended to the command, e.g. `gita log api -- --oneline -5`");
         let about = format!("{} [{}]", d.help, d.cmd);
         // The runner options first: their struct's doc must not become the about.
         let sub = R::augment_args(Command::new(d.name.clone()))
             .about(d.help.clone())
             .long_about(about)
-            .arg(names);
+            .arg(names)
+            .arg(extra);
         app = app.subcommand(sub);
     }
     app
 }
 
 const NAMES_ARG: &str = "names";
+const EXTRA_ARG: &str = "extra";
 
 /// The repo/group names given to a delegated subcommand.
 pub fn names(matches: &ArgMatches) -> Vec<String> {
+    strings(matches, NAMES_ARG)
+}
+
+/// The words after `--` given to a delegated subcommand.
+pub fn extra(matches: &ArgMatches) -> Vec<String> {
+    strings(matches, EXTRA_ARG)
+}
+
+fn strings(matches: &ArgMatches, id: &str) -> Vec<String> {
     matches
-        .get_many::<String>(NAMES_ARG)
+        .get_many::<String>(id)
         .map(|v| v.cloned().collect())
         .unwrap_or_default()
+}
+
+/// `word` as one word for `sh`: unchanged when it holds nothing the shell
+/// would interpret, else in single quotes.
+pub fn shell_quote(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
 }
 
 /// Splits a command line into words like a POSIX shell would, without
@@ -475,9 +514,35 @@ mod tests {
     #[test]
     fn flags_go_after_git() {
         let p = builtin()["lo"]
-            .program(&["--git-dir=/b".to_string()])
+            .program(&["--git-dir=/b".to_string()], &[])
             .expect("program");
         assert_eq!(p.argv(), ["git", "--git-dir=/b", "log", "--oneline", "-7"]);
+    }
+
+    #[test]
+    fn extra_words_are_appended() {
+        let extra = ["--oneline".to_string(), "-5".to_string()];
+        let p = builtin()["log"]
+            .program(&["-c".into(), "a.b=c".into()], &extra)
+            .expect("program");
+        assert_eq!(p.argv(), ["git", "-c", "a.b=c", "log", "--oneline", "-5"]);
+        let shell = Delegated {
+            name: "count".into(),
+            cmd: "git log --oneline | head".into(),
+            help: String::new(),
+            allow_all: true,
+            interactive: false,
+            shell: true,
+        };
+        let extra = ["-n".to_string(), "it's $HOME".to_string(), String::new()];
+        assert_eq!(
+            shell.program(&[], &extra).expect("program"),
+            Program::Shell(r"git log --oneline | head -n 'it'\''s $HOME' ''".into())
+        );
+        assert_eq!(
+            split_words(&shell_quote("a 'b' \\c")).expect("split"),
+            ["a 'b' \\c"]
+        );
     }
 
     #[test]
@@ -507,7 +572,7 @@ mod tests {
         assert_eq!(t["fetch"].help, "fetch and prune");
         assert!(t["wip"].interactive);
         assert_eq!(
-            t["files"].program(&[]).expect("p"),
+            t["files"].program(&[], &[]).expect("p"),
             Program::Shell("ls | wc -l".into())
         );
         assert!(!t.contains_key("ll"));
@@ -526,7 +591,7 @@ mod tests {
         let (t, _) = load(dir.path(), &[]).expect("load");
         assert!(t["comaster"].interactive);
         assert_eq!(
-            t["comaster"].program(&[]).expect("p"),
+            t["comaster"].program(&[], &[]).expect("p"),
             Program::Exec(vec!["checkout".into(), "master".into()])
         );
     }
@@ -556,6 +621,16 @@ mod tests {
         let (name, sub) = m.subcommand().expect("sub");
         assert_eq!(name, "fetch");
         assert_eq!(names(sub), ["a", "b"]);
+        assert!(extra(sub).is_empty());
+        let m = app
+            .clone()
+            .try_get_matches_from(["gita", "log", "a", "--", "--oneline", "-5"])
+            .expect("parse");
+        let (_, sub) = m.subcommand().expect("sub");
+        assert_eq!(
+            (names(sub), extra(sub)),
+            (vec!["a".into()], vec!["--oneline".into(), "-5".into()])
+        );
         assert!(app.clone().try_get_matches_from(["gita", "fetch"]).is_ok());
         let err = app
             .try_get_matches_from(["gita", "br"])

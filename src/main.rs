@@ -16,6 +16,7 @@ mod ctx;
 mod delegate;
 mod drift;
 mod env;
+mod exit;
 mod forge;
 mod git;
 mod import;
@@ -23,38 +24,37 @@ mod keys;
 mod manifest;
 mod messages;
 mod names;
-mod output;
 mod parallel;
 mod paths;
 mod print;
 mod registry;
-mod runner;
+mod run;
 mod settings;
 mod status;
 mod store;
 mod table;
+mod tip;
 mod trust;
+mod words;
+mod workspace;
 
 fn main() -> ExitCode {
     // SAFETY: the first thing gita does; no other thread exists yet.
     unsafe { git::drop_repo_local_env() };
     match run() {
         Ok(code) => code,
-        Err(err) if print::is_broken_pipe(&err) => ExitCode::SUCCESS,
-        // A usage error found after parsing: clap's format and status.
-        Err(err) if err.downcast_ref::<clap::Error>().is_some() => {
-            match err.downcast::<clap::Error>() {
-                Ok(usage) => {
-                    let _ = usage.print();
-                    ExitCode::from(u8::try_from(usage.exit_code()).unwrap_or(2))
-                }
-                Err(_) => ExitCode::from(2),
-            }
-        }
         Err(err) => {
-            // Errors quote names and values from files: one sanitized line.
-            error_line!("{err:#}");
-            ExitCode::FAILURE
+            let exit = exit::Exit::of_error(&err);
+            match err.downcast_ref::<clap::Error>() {
+                // A usage error found after parsing: clap's format.
+                Some(usage) => {
+                    let _ = usage.print();
+                }
+                // Errors quote names and values from files: one sanitized line.
+                None if exit != exit::Exit::Success => error_line!("{err:#}"),
+                None => {}
+            }
+            exit.into()
         }
     }
 }
@@ -72,14 +72,17 @@ fn run() -> anyhow::Result<ExitCode> {
         return Ok(code);
     }
     let table = delegate::table_for_cli();
-    let matches = app::app(&table).get_matches();
+    let matches = app::app(&table)
+        .try_get_matches()
+        .unwrap_or_else(|err| usage_error(err, &table));
     if let Some((name, sub)) = matches.subcommand()
         && let Some(cmd) = table.get(name)
     {
         let args = cli::RunArgs::from_arg_matches(sub).unwrap_or_else(|e| e.exit());
         let color = matches.get_one::<cli::ColorWhen>("color_when").copied();
         let ctx = ctx::Ctx::new(color.unwrap_or(cli::ColorWhen::Auto))?;
-        return commands::delegated::run(&ctx, cmd, &delegate::names(sub), &args);
+        let (names, extra) = (delegate::names(sub), delegate::extra(sub));
+        return commands::delegated::run(&ctx, cmd, &names, &extra, &args);
     }
     let cli = match cli::Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
@@ -94,4 +97,27 @@ fn run() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Exits with clap's error for the command line (or its help or version),
+/// whose tip for a delegated command's unknown option names a line that
+/// works (see `tip.rs`).
+fn usage_error(
+    err: clap::Error,
+    table: &std::collections::BTreeMap<String, delegate::Delegated>,
+) -> ! {
+    let argv: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let registry = std::cell::OnceCell::new();
+    let is_name = |word: &str| {
+        registry
+            .get_or_init(|| {
+                ctx::Ctx::new(cli::ColorWhen::Auto)
+                    .and_then(|ctx| ctx.registry())
+                    .unwrap_or_default()
+            })
+            .is_name(word)
+    };
+    tip::fix(err, app::app(table), &argv, table, is_name).exit()
 }

@@ -14,6 +14,13 @@ pub fn emit(label: &str, text: Arguments<'_>) {
     let _ = writeln!(err, "gita: {label}{line}");
 }
 
+/// Writes a line that already has its `gita: ` form (the summary of a
+/// run), with the same guarantees.
+pub fn line(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{}", crate::print::sanitize(text));
+}
+
 /// `gita: warning: …` — something is wrong but the command goes on.
 #[macro_export]
 macro_rules! warning {

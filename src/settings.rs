@@ -10,11 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::keys::{ColorName, Column, InfoItem, Situation, Symbol};
 use crate::registry::Extra;
+use crate::run::MAX_JOBS;
 
 /// Widest column `info set-length` and `settings.yml` accept.
 pub const MAX_WIDTH: usize = 1000;
-/// Most concurrent jobs `-j` and `settings.yml` accept.
-pub const MAX_JOBS: usize = 4096;
 
 /// `settings.yml`. Every key is optional on disk; missing keys take Python
 /// gita's defaults, so the resolved maps are always complete.

@@ -374,14 +374,11 @@ fn flags_go_right_after_git_for_every_target() {
         run.stdout.contains(&format!("{dots}: nothing to commit")),
         "{run:#?}"
     );
-    // Attached single target: the path first, then the command's output.
+    // A single target too, in the same shape.
     let run = env
         .gita(&["super", &dots, "rev-parse", "--show-toplevel"])
         .ok();
-    assert_eq!(
-        run.stdout,
-        format!("{}\n{}\n", bare.display(), tree.display())
-    );
+    assert_eq!(run.stdout, format!("{dots}: {}\n", tree.display()));
 }
 
 /// Whether `--help` text lists `name` with the description `about` (any
@@ -496,13 +493,41 @@ fn a_typo_in_a_name_runs_nothing() {
 }
 
 #[test]
-fn one_target_runs_attached_and_prints_the_path_first() {
+fn one_repo_prints_the_same_shape_as_many() {
     let env = TestEnv::new();
     let dirs = repos(&env, 2);
+    // shell, super and a delegated command: every line prefixed with the
+    // name, as in a run across several repos, and the summary on stderr.
     let run = env.gita(&["shell", "r1", "echo", "plain"]).ok();
-    assert_eq!(run.stdout, format!("{}\nplain\n", dirs[1].display()));
-    // Exit status of a failing single target.
-    env.gita(&["shell", "r1", "exit", "3"]).code(1);
+    assert_eq!(run.stdout, "r1: plain\n");
+    assert!(run.stderr.starts_with("gita: 1 ok in "), "{run:#?}");
+    let many = env.gita(&["shell", "r0", "r1", "echo", "plain"]).ok();
+    assert!(many.stdout.contains(&run.stdout), "{many:#?}");
+    let run = env
+        .gita(&["super", "r1", "rev-parse", "--abbrev-ref", "HEAD"])
+        .ok();
+    assert_eq!(run.stdout, "r1: main\n");
+    let run = env.gita(&["st", "r1"]).ok();
+    assert_eq!(
+        run.stdout,
+        "r1: On branch main\nr1: nothing to commit, working tree clean\n"
+    );
+    // A failing repo: its stderr prefixed too, the exit status 1.
+    let run = env.gita(&["shell", "r1", "echo oops >&2; exit 3"]).code(1);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr
+            .starts_with("r1: oops\ngita: 0 ok, 1 failed (r1) in "),
+        "{run:#?}"
+    );
+    // Interactive commands stay attached: the path first, then the
+    // command's own output, unprefixed.
+    let run = env.gita(&["super", "r1", "log", "-1", "--format=%s"]).ok();
+    assert_eq!(
+        run.stdout,
+        format!("{}\ninitial commit\n", dirs[1].display())
+    );
+    assert_eq!(run.stderr, "");
 }
 
 #[test]
@@ -544,25 +569,29 @@ fn repos_that_need_a_terminal_are_rerun_attached_one_at_a_time() {
     let env = TestEnv::new();
     repos(&env, 3);
     let gita = env!("CARGO_BIN_EXE_gita");
-    let inner = format!("{gita} shell -q 'read x </dev/tty && echo \"got $x\"'");
-    let mut cmd = Command::new("script");
-    env.hermetic(&mut cmd);
-    cmd.current_dir(&env.work)
-        .args(["-qec", &inner, "/dev/null"])
-        .stdin(Stdio::piped());
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn script");
-    {
-        use std::io::Write as _;
-        let mut stdin = child.stdin.take().expect("stdin");
-        stdin.write_all(b"one\ntwo\nthree\n").expect("type answers");
-    }
-    let run = wait_within(child, Duration::from_secs(60));
-    let out = run.stdout.replace('\r', "");
-    assert_eq!(run.code, 0, "{run:#?}");
+    let on_terminal = |gita_args: &str, typed: &[u8]| {
+        let inner = format!("{gita} {gita_args}");
+        let mut cmd = Command::new("script");
+        env.hermetic(&mut cmd);
+        cmd.current_dir(&env.work)
+            .args(["-qec", &inner, "/dev/null"])
+            .stdin(Stdio::piped());
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn script");
+        {
+            use std::io::Write as _;
+            let mut stdin = child.stdin.take().expect("stdin");
+            stdin.write_all(typed).expect("type answers");
+        }
+        let run = wait_within(child, Duration::from_secs(60));
+        assert_eq!(run.code, 0, "{run:#?}");
+        run.stdout.replace('\r', "")
+    };
+    let prompt = "'read x </dev/tty && echo \"got $x\"'";
+    let out = on_terminal(&format!("shell -q {prompt}"), b"one\ntwo\nthree\n");
     assert!(out.contains("3 repos need a terminal"), "{out}");
     // Re-run in name order, each attached (path first, unprefixed output).
     let expected = format!(
@@ -573,6 +602,12 @@ fn repos_that_need_a_terminal_are_rerun_attached_one_at_a_time() {
     );
     assert!(out.contains(&expected), "{out}");
     assert!(out.contains("gita: 3 ok"), "{out}");
+    // One repo the same way.
+    let out = on_terminal(&format!("shell -q r1 {prompt}"), b"four\n");
+    assert!(out.contains("1 repo need a terminal"), "{out}");
+    let expected = format!("{}\ngot four\n", env.work.join("r1").display());
+    assert!(out.contains(&expected), "{out}");
+    assert!(out.contains("gita: 1 ok"), "{out}");
 }
 
 #[test]
@@ -870,8 +905,24 @@ fn close_stdout_after_the_path(env: &TestEnv, args: &[&str], flag: &Path) -> Run
     wait_within(child, Duration::from_secs(60))
 }
 
+/// Starts `args` with stdout piped, closes the pipe before anything is
+/// written and only then lets the repo's command write: it waits for the
+/// file `flag`.
+fn close_stdout_at_once(env: &TestEnv, args: &[&str], flag: &Path) -> Run {
+    let mut child = env
+        .cmd()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn gita");
+    drop(child.stdout.take());
+    fs::write(flag, "").expect("flag");
+    wait_within(child, Duration::from_secs(60))
+}
+
 #[test]
-fn attached_runs_into_a_closed_pipe_end_quietly() {
+fn runs_into_a_closed_pipe_end_quietly() {
     let env = TestEnv::new();
     let dirs = repos(&env, 2);
     let flag = env.root.join("reader-gone");
@@ -884,19 +935,28 @@ fn attached_runs_into_a_closed_pipe_end_quietly() {
     fs::write(
         env.config_dir().join("cmds.yml"),
         format!(
-            "late:\n  cmd: \"{wait}; echo \\\"$PWD\\\" >> ran; {plenty}\"\n  shell: true\n  interactive: true\n"
+            "late:\n  cmd: \"{wait}; echo \\\"$PWD\\\" >> ran; {plenty}\"\n  shell: true\n  interactive: true\n\
+             latelog:\n  cmd: git late-log\n  interactive: true\n"
         ),
     )
     .expect("write cmds.yml");
     let line = format!("{wait}; {plenty}");
-    let cases: &[&[&str]] = &[
-        &["super", "r1", "late-log"],
-        &["shell", "r1", &line],
+    // Captured, one repo: the block meets the closed pipe.
+    let captured: &[&[&str]] = &[&["super", "r1", "late-log"], &["shell", "r1", &line]];
+    for args in captured {
+        let _ = fs::remove_file(&flag);
+        let run = close_stdout_at_once(&env, args, &flag);
+        assert_eq!(run.code, 0, "{args:?}: {run:#?}");
+        assert_eq!(run.stderr, "", "{args:?}: {run:#?}");
+    }
+    // Attached (interactive commands): the command meets it.
+    let attached: &[&[&str]] = &[
+        &["latelog", "r1"],
         // Several repos one at a time: the first meets the closed pipe and
         // the rest are not run.
         &["late", "r0", "r1"],
     ];
-    for args in cases {
+    for args in attached {
         let _ = fs::remove_file(&flag);
         let run = close_stdout_after_the_path(&env, args, &flag);
         assert_eq!(run.code, 0, "{args:?}: {run:#?}");
@@ -958,6 +1018,17 @@ fn two_sleeps(marker: &str) -> String {
     format!("{marker} & {marker}; echo never")
 }
 
+/// Makes `gita hold <names>` an interactive custom command (run attached)
+/// that runs the shell command line `line` (without single quotes).
+fn hold_command(env: &TestEnv, line: &str) {
+    fs::create_dir_all(env.config_dir()).expect("mkdir");
+    fs::write(
+        env.config_dir().join("cmds.yml"),
+        format!("hold:\n  cmd: '{line}'\n  shell: true\n  interactive: true\n"),
+    )
+    .expect("write cmds.yml");
+}
+
 #[test]
 #[cfg(target_os = "linux")] // finds leftover processes through /proc
 fn a_signal_to_gita_alone_stops_a_one_repo_run_and_its_whole_group() {
@@ -965,11 +1036,17 @@ fn a_signal_to_gita_alone_stops_a_one_repo_run_and_its_whole_group() {
     repos(&env, 2);
     let marker = "sleep 1004.321";
     let _cleanup = KillMarked(marker);
-    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+    hold_command(&env, &two_sleeps(marker));
+    let line = two_sleeps(marker);
+    // Captured, and attached (an interactive command).
+    let runs: [&[&str]; 2] = [&["shell", "r1", &line], &["hold", "r1"]];
+    for (args, sig) in runs.iter().flat_map(|args| {
+        [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT].map(|sig| (args, sig))
+    }) {
         let mut cmd = env.cmd();
         common::default_signal_actions(&mut cmd);
         let child = cmd
-            .args(["shell", "r1", &two_sleeps(marker)])
+            .args(args.iter())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -981,10 +1058,11 @@ fn a_signal_to_gita_alone_stops_a_one_repo_run_and_its_whole_group() {
             libc::kill(i32::try_from(child.id()).expect("pid"), sig);
         }
         let run = wait_within(child, Duration::from_secs(20));
-        assert_eq!(run.code, 128 + sig, "signal {sig}: {run:#?}");
+        assert_eq!(run.code, 128 + sig, "{args:?}, signal {sig}: {run:#?}");
         assert!(run.stderr.contains("interrupted"), "{run:#?}");
         assert!(!run.stdout.contains("never"), "{run:#?}");
-        assert_eq!(leftovers(marker), Vec::<u32>::new(), "after signal {sig}");
+        let left = leftovers(marker);
+        assert_eq!(left, Vec::<u32>::new(), "{args:?}, after signal {sig}");
     }
 }
 
@@ -1028,32 +1106,40 @@ fn a_timeout_stops_a_one_repo_run_and_its_whole_group() {
     repos(&env, 2);
     let marker = "sleep 1006.321";
     let _cleanup = KillMarked(marker);
-    let script = format!(
-        "out=$('{}' shell --timeout 2 r1 '{}'); echo \"status $? [$out]\"",
-        env!("CARGO_BIN_EXE_gita"),
-        two_sleeps(marker)
-    );
-    let mut cmd = Command::new("bash");
-    env.hermetic(&mut cmd);
-    cmd.current_dir(&env.work).args(["-c", &script]);
-    let run = run_within(cmd, Duration::from_secs(60)).ok();
-    assert_eq!(
-        run.stdout,
-        format!("status 1 [{}]\n", env.work.join("r1").display())
-    );
-    assert!(
-        run.stderr
-            .contains("gita: r1: timed out after 2.0s, killed"),
-        "{run:#?}"
-    );
-    assert_eq!(leftovers(marker), Vec::<u32>::new());
+    hold_command(&env, &two_sleeps(marker));
+    let gita = env!("CARGO_BIN_EXE_gita");
+    let captured = format!("shell --timeout 2 r1 '{}'", two_sleeps(marker));
+    let attached = "hold --timeout 2 r1".to_string();
+    for (args, out, note) in [
+        (
+            captured,
+            String::new(),
+            "r1: gita: timed out after 2.0s, killed",
+        ),
+        (
+            attached,
+            env.work.join("r1").display().to_string(),
+            "gita: r1: timed out after 2.0s, killed",
+        ),
+    ] {
+        let script = format!("out=$('{gita}' {args}); echo \"status $? [$out]\"");
+        let mut cmd = Command::new("bash");
+        env.hermetic(&mut cmd);
+        cmd.current_dir(&env.work).args(["-c", &script]);
+        let run = run_within(cmd, Duration::from_secs(60)).ok();
+        assert_eq!(run.stdout, format!("status 1 [{out}]\n"), "{args}");
+        assert!(run.stderr.contains(note), "{args}: {run:#?}");
+        assert_eq!(leftovers(marker), Vec::<u32>::new(), "{args}");
+    }
 }
 
 #[test]
 #[cfg(target_os = "linux")] // finds leftover processes through /proc
-fn a_one_repo_run_on_a_terminal_owns_it_and_is_stopped_whole() {
-    // On a terminal the command's group is the foreground: Ctrl-C typed
-    // there reaches it, and a signal to gita or a timeout stops all of it.
+fn a_one_repo_run_on_a_terminal_is_stopped_whole() {
+    // An interactive command's group is the terminal's foreground: Ctrl-C
+    // typed there reaches it, and a signal to gita or a timeout stops all
+    // of it. A captured run leaves the terminal to gita: Ctrl-C reaches gita,
+    // which stops the command's group.
     let pty_works = Command::new("script")
         .args(["-qec", "true", "/dev/null"])
         .stdin(Stdio::null())
@@ -1062,7 +1148,7 @@ fn a_one_repo_run_on_a_terminal_owns_it_and_is_stopped_whole() {
     if !common::available(
         pty_works,
         "util-linux `script` with a pseudo-terminal",
-        "a_one_repo_run_on_a_terminal_owns_it_and_is_stopped_whole",
+        "a_one_repo_run_on_a_terminal_is_stopped_whole",
     ) {
         return;
     }
@@ -1077,6 +1163,7 @@ fn a_one_repo_run_on_a_terminal_owns_it_and_is_stopped_whole() {
         "trap \"\" HUP; echo $PPID > gita.pid; {}",
         two_sleeps(marker)
     );
+    hold_command(&env, &line);
     let on_terminal = |gita_args: &str| {
         let mut cmd = Command::new("script");
         env.hermetic(&mut cmd);
@@ -1091,21 +1178,23 @@ fn a_one_repo_run_on_a_terminal_owns_it_and_is_stopped_whole() {
     };
     let pid_file = dirs[1].join("gita.pid");
 
-    // Ctrl-C typed on the terminal.
-    let mut child = on_terminal(&format!("shell r1 '{line}'"));
-    wait_for_processes(marker, 2);
-    {
-        use std::io::Write as _;
-        let mut stdin = child.stdin.take().expect("stdin");
-        stdin.write_all(b"\x03").expect("type Ctrl-C");
+    // Ctrl-C typed on the terminal, attached and captured.
+    for args in ["hold r1".to_string(), format!("shell r1 '{line}'")] {
+        let mut child = on_terminal(&args);
+        wait_for_processes(marker, 2);
+        {
+            use std::io::Write as _;
+            let mut stdin = child.stdin.take().expect("stdin");
+            stdin.write_all(b"\x03").expect("type Ctrl-C");
+        }
+        let run = wait_within(child, Duration::from_secs(20));
+        assert_eq!(run.code, 130, "{args}: {run:#?}");
+        assert_eq!(leftovers(marker), Vec::<u32>::new(), "{args}: after Ctrl-C");
     }
-    let run = wait_within(child, Duration::from_secs(20));
-    assert_eq!(run.code, 130, "{run:#?}");
-    assert_eq!(leftovers(marker), Vec::<u32>::new(), "after Ctrl-C");
 
     // SIGTERM to gita alone.
     let _ = fs::remove_file(&pid_file);
-    let child = on_terminal(&format!("shell r1 '{line}'"));
+    let child = on_terminal("hold r1");
     wait_for_processes(marker, 2);
     let gita_pid: i32 = fs::read_to_string(&pid_file)
         .expect("pid file")
@@ -1121,7 +1210,7 @@ fn a_one_repo_run_on_a_terminal_owns_it_and_is_stopped_whole() {
     assert_eq!(leftovers(marker), Vec::<u32>::new(), "after SIGTERM");
 
     // A timeout.
-    let child = on_terminal(&format!("shell --timeout 1 r1 '{line}'"));
+    let child = on_terminal("hold --timeout 1 r1");
     let run = wait_within(child, Duration::from_secs(20));
     assert_eq!(run.code, 1, "{run:#?}");
     assert!(
@@ -1129,4 +1218,74 @@ fn a_one_repo_run_on_a_terminal_owns_it_and_is_stopped_whole() {
         "{run:#?}"
     );
     assert_eq!(leftovers(marker), Vec::<u32>::new(), "after the timeout");
+}
+
+/// The command line clap's tip names, without `gita` (see `src/tip.rs`).
+fn tip_line(stderr: &str) -> Vec<String> {
+    let marker = "put it after the names and '--': 'gita ";
+    let start = stderr
+        .find(marker)
+        .unwrap_or_else(|| panic!("no tip in {stderr:?}"))
+        + marker.len();
+    let rest = &stderr[start..];
+    let end = rest.find("'\n").expect("end of the tip");
+    rest[..end].split(' ').map(str::to_string).collect()
+}
+
+#[test]
+fn words_after_double_dash_are_appended_to_a_delegated_command() {
+    let env = TestEnv::new();
+    let dirs = repos(&env, 2);
+    env.commit(&dirs[1], "second.txt", "2\n", "second commit");
+    let one_line_log = env.git(&dirs[1], &["log", "--oneline"]);
+    assert_eq!(one_line_log.lines().count(), 2);
+
+    // An option the command does not take is a usage error whose tip works.
+    let run = env.gita(&["log", "r1", "--oneline"]).code(2);
+    assert!(
+        run.stderr
+            .starts_with("error: unexpected argument '--oneline'"),
+        "{run:#?}"
+    );
+    let tip = tip_line(&run.stderr);
+    assert_eq!(tip, ["log", "r1", "--", "--oneline"]);
+    let tip: Vec<&str> = tip.iter().map(String::as_str).collect();
+    let run = env.gita(&tip).ok();
+    // `log` is interactive: the path first, then the one-line log.
+    assert_eq!(run.stdout, format!("{}\n{one_line_log}", dirs[1].display()));
+    // Also when the option comes before the names, with a value.
+    let run = env.gita(&["log", "-n", "1", "r1", "--format=%s"]).code(2);
+    let tip = tip_line(&run.stderr);
+    assert_eq!(tip, ["log", "r1", "--", "-n", "1", "--format=%s"]);
+    let tip: Vec<&str> = tip.iter().map(String::as_str).collect();
+    let run = env.gita(&tip).ok();
+    assert_eq!(
+        run.stdout,
+        format!("{}\nsecond commit\n", dirs[1].display())
+    );
+    let run = env.gita(&["fetch", "--prune"]).code(2);
+    assert_eq!(tip_line(&run.stderr), ["fetch", "--", "--prune"]);
+    env.gita(&["fetch", "--", "--prune"]).ok();
+
+    // Captured commands get them too, in every repo named.
+    let run = env
+        .gita(&["lo", "r0", "r1", "--", "-1", "--format=%s"])
+        .ok();
+    assert!(run.stdout.contains("r0: initial commit\n"), "{run:#?}");
+    assert!(run.stdout.contains("r1: second commit\n"), "{run:#?}");
+    assert_eq!(run.stdout.lines().count(), 2, "{run:#?}");
+
+    // cmds.yml commands: words appended as they are, or shell-quoted.
+    fs::write(
+        env.config_dir().join("cmds.yml"),
+        "say:\n  cmd: echo said\n  allow_all: true\n\
+         each:\n  cmd: printf '%s|'\n  shell: true\n  allow_all: true\n",
+    )
+    .expect("write cmds.yml");
+    let run = env.gita(&["say", "r0", "--", "a  b", "$HOME"]).ok();
+    assert_eq!(run.stdout, "r0: said a  b $HOME\n");
+    let run = env
+        .gita(&["each", "r0", "--", "a  b", "it's", "$HOME", ";", "false"])
+        .ok();
+    assert_eq!(run.stdout, "r0: a  b|it's|$HOME|;|false|\n");
 }

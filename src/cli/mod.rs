@@ -85,6 +85,14 @@ pub enum Command {
     /// context group, else every repo); the rest is the git command, run with
     /// each repo's flags right after `git`. `--` may separate the names from the
     /// command.
+    ///
+    /// Every line of output is prefixed with the repo's name, for one repo as for
+    /// many. A git command that an interactive command runs (`log`, `show`,
+    /// `difftool`, `mergetool`, or one in cmds.yml marked interactive) runs
+    /// attached to the terminal instead, one repo at a time: the repo's path
+    /// first, then the output unprefixed. So does a repo whose command needed
+    /// the terminal (a password, passphrase, host key or editor), re-run when
+    /// stdin is a terminal.
     #[command(
         after_help = "Examples:\n  gita super myrepo1 commit -am 'fix a bug'\n  \
 gita super repo1 repo2 checkout new-feature\n  gita super -q mygroup \"log --format='%h %s' -3\""
@@ -96,6 +104,11 @@ gita super repo1 repo2 checkout new-feature\n  gita super -q mygroup \"log --for
     /// context group, else every repo); the rest is joined into one command line
     /// run by `sh -c` in each repo, concurrently. `--` may separate the names
     /// from the command.
+    ///
+    /// Every line of output is prefixed with the repo's name, for one repo as for
+    /// many. A repo whose command needed the terminal (a password, passphrase,
+    /// host key or editor) is re-run attached to it when stdin is a terminal:
+    /// the repo's path first, then the output unprefixed.
     #[command(
         after_help = "Examples:\n  gita shell pwd\n  gita shell repo1 repo2 touch xx\n  \
 gita shell -q mygroup \"git status -s | wc -l\""

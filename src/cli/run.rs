@@ -20,7 +20,7 @@ pub struct RunArgs {
 }
 
 fn parse_jobs(s: &str) -> Result<usize, String> {
-    use crate::settings::MAX_JOBS;
+    use crate::run::MAX_JOBS;
     match s.parse::<usize>() {
         Ok(n) if (1..=MAX_JOBS).contains(&n) => Ok(n),
         _ => Err(format!("expected a whole number from 1 to {MAX_JOBS}")),

@@ -15,10 +15,11 @@ use crate::check::{self, Options, Reason, RepoCheck};
 use crate::cli::{CheckArgs, RunArgs};
 use crate::color::Palette;
 use crate::ctx::Ctx;
+use crate::exit::Exit;
 use crate::keys::{ColorName, Situation};
 use crate::print::sanitize;
 use crate::registry::Registry;
-use crate::runner::Job;
+use crate::run::{self, Job};
 use crate::status::{self, EngineChoice};
 
 const USAGE: u8 = 2;
@@ -35,8 +36,8 @@ pub fn run(ctx: &Ctx, args: &CheckArgs) -> Result<ExitCode> {
         Err(e) => return usage(&e),
     };
     if registry.repos.is_empty() && !args.json && !args.quiet {
-        eprintln!(
-            "gita: no repos are registered yet; start with `gita add <folder>` (or `gita add -r ~/src` for every repo under a folder)"
+        crate::say!(
+            "no repos are registered yet; start with `gita add <folder>` (or `gita add -r ~/src` for every repo under a folder)"
         );
     }
 
@@ -52,21 +53,20 @@ pub fn run(ctx: &Ctx, args: &CheckArgs) -> Result<ExitCode> {
             .iter()
             .map(|(name, repo)| {
                 Ok(Job {
-                    program: fetch.program(&repo.flags)?,
+                    program: fetch.program(&repo.flags, &[])?,
                     name: name.clone(),
                     path: repo.path.clone(),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let code = super::delegated::execute_concurrent(ctx, jobs, &RunArgs::default())?;
-        if code != ExitCode::SUCCESS && code != ExitCode::FAILURE {
+        let report = run::execute(ctx, jobs, &run::Options::from(&RunArgs::default()))?;
+        match report.end() {
             // Interrupted: stop here, with the fetch's status.
-            return Ok(code);
-        }
-        if code == ExitCode::FAILURE && !args.quiet {
-            eprintln!(
-                "gita: some fetches failed; those repos are compared with their remote-tracking refs as last fetched"
-            );
+            end @ run::RunEnd::Interrupted(_) => return Ok(Exit::from(end).into()),
+            run::RunEnd::Failed if !args.quiet => crate::warning!(
+                "some fetches failed; those repos are compared with their remote-tracking refs as last fetched"
+            ),
+            run::RunEnd::Failed | run::RunEnd::Ok => {}
         }
     }
 
@@ -123,7 +123,7 @@ pub fn run(ctx: &Ctx, args: &CheckArgs) -> Result<ExitCode> {
 }
 
 fn usage(e: &anyhow::Error) -> Result<ExitCode> {
-    eprintln!("gita: error: {e:#}");
+    crate::error_line!("{e:#}");
     Ok(ExitCode::from(USAGE))
 }
 

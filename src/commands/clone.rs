@@ -1,51 +1,23 @@
 //! `gita clone`: clone one URL and register it, or recreate a whole
-//! workspace from a manifest (`-f`) or from what a forge holds (`--from`):
-//! concurrent bounded clones through the runner,
-//! the recorded branch checked out, repos and groups registered. A folder
-//! that already holds the repo is registered, not cloned; a folder that holds
-//! anything else is reported and never overwritten. Each clone lands in a
-//! temp folder beside its target and is renamed into place when complete, so
-//! an interrupted run leaves nothing half-made and re-running completes it.
+//! workspace (see `workspace.rs`) from a manifest (`-f`) or from what a forge
+//! holds (`--from`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
 
-use crate::cli::{CloneArgs, RunArgs};
-use crate::commands::delegated;
+use crate::cli::CloneArgs;
 use crate::ctx::Ctx;
 use crate::forge::{self, Upstream};
-use crate::keys::RepoKind;
 use crate::manifest::{Manifest, ManifestGroup, ManifestRepo};
 use crate::paths::absolute;
 use crate::print::sanitize;
-use crate::registry::{Registry, Repo};
-use crate::runner::{Job, Program};
+use crate::registry::Repo;
+use crate::workspace::{Opts, Plan, clone_manifest, plan, register, remote_urls};
 use crate::{git, outln};
-
-/// Suffix of the temp folder a clone is made in before it is moved into place.
-const PARTIAL: &str = ".gita-partial";
-
-/// The clone step, run by `sh`: clone into the temp folder, check out the
-/// recorded branch, then move the finished repo into place.
-/// $1 url, $2 temp folder, $3 target, $4 branch, $5 `--bare` or empty.
-const CLONE_SCRIPT: &str = r#"set -u
-rm -rf "$2"
-git clone -q $5 -- "$1" "$2" || exit $?
-rc=0
-if [ -n "$4" ] && [ -z "$5" ]; then
-  cur=$(git -C "$2" symbolic-ref -q --short HEAD || true)
-  if [ "$cur" != "$4" ]; then
-    git -C "$2" checkout -q "$4" -- || { echo "gita: cloned into $3, but could not check out '$4'" >&2; rc=1; }
-  fi
-fi
-if [ -d "$3" ]; then rmdir "$3" || exit 1; fi
-mv "$2" "$3" || exit 1
-[ $rc -eq 0 ] && echo "cloned into $3${4:+ on $4}"
-exit $rc"#;
 
 pub fn run(ctx: &Ctx, args: &CloneArgs) -> Result<ExitCode> {
     let dir = match &args.directory {
@@ -82,118 +54,6 @@ pub fn folder_name(url: &str) -> Option<String> {
     let last = trimmed.rsplit(['/', ':', '\\']).next()?;
     let last = last.strip_suffix(".git").unwrap_or(last);
     (!last.is_empty() && last != "." && last != "..").then(|| last.to_string())
-}
-
-/// What to do with one manifest repo.
-#[derive(Debug, PartialEq)]
-enum Plan {
-    Clone,
-    /// The target already holds this repo: register it.
-    Present,
-    /// Reported and skipped: something is in the way (a failure).
-    Skip(String),
-    /// Nothing to do and nothing wrong (no url to clone from): a note.
-    Nothing(String),
-}
-
-fn plan(entry: &ManifestRepo, target: &Path, dir: &Path) -> Plan {
-    let bare = entry.kind == Some(RepoKind::Bare);
-    // A nested name (`group/sub/repo`) never lands inside another repo's
-    // work tree between the target folder and the clone.
-    if let Ok(rel) = target.strip_prefix(dir) {
-        let mut inner = dir.to_path_buf();
-        let parts: Vec<_> = rel.components().collect();
-        for part in parts.iter().take(parts.len().saturating_sub(1)) {
-            inner.push(part);
-            if git::is_work_tree(&inner) || git::is_bare(&inner) {
-                return Plan::Skip(format!(
-                    "{} would be inside the repo at {}; left untouched",
-                    target.display(),
-                    inner.display()
-                ));
-            }
-        }
-    }
-    if !target.exists() || is_empty_dir(target) {
-        if entry.url.is_empty() {
-            return Plan::Nothing("no url recorded, nothing to clone from".into());
-        }
-        return Plan::Clone;
-    }
-    let is_repo = if bare {
-        git::is_bare(target)
-    } else {
-        git::is_work_tree(target)
-    };
-    if !is_repo {
-        return Plan::Skip(format!(
-            "{} exists and is not that repo; left untouched",
-            target.display()
-        ));
-    }
-    let urls = remote_urls(target);
-    if entry.url.is_empty() || urls.iter().any(|u| same_url(u, &entry.url)) {
-        Plan::Present
-    } else {
-        Plan::Skip(format!(
-            "{} holds another repo (remotes: {}); left untouched",
-            target.display(),
-            if urls.is_empty() {
-                "none".to_string()
-            } else {
-                urls.join(", ")
-            }
-        ))
-    }
-}
-
-/// The same repo: equal after dropping scheme, user, port and `.git`, so
-/// the ssh and https URLs of one repo match.
-fn same_url(a: &str, b: &str) -> bool {
-    forge::url_key(a) == forge::url_key(b)
-}
-
-fn remote_urls(dir: &Path) -> Vec<String> {
-    git::read(dir, &[], &["config", "--get-regexp", r"^remote\..*\.url$"])
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.split_once(' ').map(|(_, v)| v.to_string()))
-        .collect()
-}
-
-fn is_empty_dir(p: &Path) -> bool {
-    fs::read_dir(p).is_ok_and(|mut d| d.next().is_none())
-}
-
-fn partial_path(target: &Path) -> PathBuf {
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    target.with_file_name(format!(".{name}{PARTIAL}"))
-}
-
-fn clone_job(name: &str, url: &str, target: &Path, branch: &str, bare: bool) -> Result<Job> {
-    let parent = target.parent().unwrap_or(Path::new("/"));
-    fs::create_dir_all(parent)
-        .with_context(|| format!("cannot create folder {}", parent.display()))?;
-    let partial = partial_path(target);
-    let argv = [
-        "sh",
-        "-c",
-        CLONE_SCRIPT,
-        "gita-clone",
-        url,
-        &partial.to_string_lossy(),
-        &target.to_string_lossy(),
-        branch,
-        if bare { "--bare" } else { "" },
-    ];
-    Ok(Job {
-        name: name.to_string(),
-        path: parent.to_path_buf(),
-        program: Program::Exec(argv.iter().map(|s| s.to_string()).collect()),
-    })
 }
 
 /// `gita clone <url>`: attached to the terminal, then registered.
@@ -262,45 +122,6 @@ fn one(ctx: &Ctx, args: &CloneArgs, dir: &Path, url: &str) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Registers the repo at `path` under `wanted` (or a free variant) unless it
-/// is registered already; returns its name.
-fn register(
-    reg: &mut Registry,
-    wanted: &str,
-    path: &Path,
-    flags: &[String],
-    kind: Option<RepoKind>,
-) -> String {
-    if let Some(existing) = reg.name_of_path(path) {
-        return existing.to_string();
-    }
-    let name = if reg.is_name(wanted) || crate::names::validate_name(wanted, "repo").is_err() {
-        reg.names_for(&[path.to_path_buf()])
-            .pop()
-            .unwrap_or_else(|| wanted.to_string())
-    } else {
-        wanted.to_string()
-    };
-    reg.repos.insert(
-        name.clone(),
-        Repo {
-            path: path.to_path_buf(),
-            flags: flags.to_vec(),
-            kind,
-            extra: Default::default(),
-        },
-    );
-    name
-}
-
-/// How a manifest is cloned.
-struct Opts {
-    preserve_path: bool,
-    with_flags: bool,
-    dry_run: bool,
-    jobs: Option<u32>,
-}
-
 /// `gita clone -f <manifest>`.
 fn from_manifest(ctx: &Ctx, args: &CloneArgs, dir: &Path, file: &str) -> Result<ExitCode> {
     let file = absolute(&ctx.cwd, Path::new(file));
@@ -332,185 +153,7 @@ fn from_manifest(ctx: &Ctx, args: &CloneArgs, dir: &Path, file: &str) -> Result<
         dry_run: args.dry_run,
         jobs: args.jobs,
     };
-    clone_manifest(ctx, &manifest, &opts, dir)
-}
-
-/// Clones what `manifest` lists and is missing under `dir` (or at the
-/// recorded paths), then registers the repos and groups. Repos that are
-/// already in place are registered, folders holding anything else are
-/// reported and left alone.
-fn clone_manifest(ctx: &Ctx, manifest: &Manifest, args: &Opts, dir: &Path) -> Result<ExitCode> {
-    // Flags in a manifest are somebody else's: registered only when asked.
-    let flags_of = |r: &ManifestRepo| -> Vec<String> {
-        if args.with_flags {
-            r.flags.clone()
-        } else {
-            Vec::new()
-        }
-    };
-    let with_flags_note = |r: &ManifestRepo| -> String {
-        if r.flags.is_empty() {
-            String::new()
-        } else if args.with_flags {
-            format!(" [flags: {}]", r.flags.join(" "))
-        } else {
-            format!(
-                " [flags not registered without --with-flags: {}]",
-                r.flags.join(" ")
-            )
-        }
-    };
-
-    let targets: Vec<PathBuf> = manifest
-        .repos
-        .iter()
-        .map(|r| {
-            if args.preserve_path {
-                absolute(dir, &r.path)
-            } else {
-                dir.join(&r.name)
-            }
-        })
-        .collect();
-    let plans: Vec<Plan> = manifest
-        .repos
-        .iter()
-        .zip(&targets)
-        .map(|(r, t)| plan(r, t, dir))
-        .collect();
-
-    if args.dry_run {
-        // Everything shown comes from someone else's file: sanitized.
-        let show = |line: String| outln!("{}", sanitize(&line));
-        for ((r, t), p) in manifest.repos.iter().zip(&targets).zip(&plans) {
-            let branch = if r.branch.is_empty() {
-                String::new()
-            } else {
-                format!(" (branch {})", r.branch)
-            };
-            match p {
-                Plan::Clone => show(format!(
-                    "clone {} {} -> {}{branch}{}",
-                    r.name,
-                    r.url,
-                    t.display(),
-                    with_flags_note(r)
-                ))?,
-                Plan::Present => show(format!(
-                    "register {} (already at {}){}",
-                    r.name,
-                    t.display(),
-                    with_flags_note(r)
-                ))?,
-                Plan::Skip(why) | Plan::Nothing(why) => show(format!("skip {}: {why}", r.name))?,
-            }
-        }
-        for g in &manifest.groups {
-            show(format!("group {}: {}", g.name, g.repos.join(" ")))?;
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
-
-    let mut failed = false;
-    for (r, p) in manifest.repos.iter().zip(&plans) {
-        match p {
-            Plan::Skip(why) => {
-                crate::say!("{}: {}", r.name, sanitize(why));
-                failed = true;
-            }
-            Plan::Nothing(why) => crate::note!("{}: {}", r.name, sanitize(why)),
-            Plan::Clone | Plan::Present => {}
-        }
-    }
-    let mut jobs = Vec::new();
-    for ((r, t), p) in manifest.repos.iter().zip(&targets).zip(&plans) {
-        if *p == Plan::Clone {
-            let bare = r.kind == Some(RepoKind::Bare);
-            jobs.push(clone_job(&r.name, &r.url, t, &r.branch, bare)?);
-        }
-    }
-    if !jobs.is_empty() {
-        let run_args = RunArgs {
-            jobs: args.jobs.map(|j| j as usize),
-            timeout: None,
-            json: false,
-        };
-        let code = delegated::execute_concurrent(ctx, jobs, &run_args)?;
-        if code != ExitCode::SUCCESS {
-            if code != ExitCode::FAILURE {
-                // Interrupted: register nothing more, report the signal.
-                return Ok(code);
-            }
-            failed = true;
-        }
-    }
-
-    // Register whatever is now in place: repos that were present and the
-    // clones that finished.
-    let mut registered = 0;
-    ctx.update_registry(|reg| {
-        let mut names: BTreeMap<&str, String> = BTreeMap::new();
-        for ((r, t), p) in manifest.repos.iter().zip(&targets).zip(&plans) {
-            // A clone is in place once its target holds a repo (the temp
-            // folder is moved there only when the clone finished); no need
-            // to ask git about its remotes again.
-            let in_place = match p {
-                Plan::Present => true,
-                Plan::Clone if r.kind == Some(RepoKind::Bare) => git::is_bare(t),
-                Plan::Clone => git::is_work_tree(t),
-                Plan::Skip(_) | Plan::Nothing(_) => false,
-            };
-            if !in_place {
-                continue;
-            }
-            let name = register(reg, &r.name, t, &flags_of(r), r.kind);
-            names.insert(r.name.as_str(), name);
-            registered += 1;
-        }
-        for g in &manifest.groups {
-            let members: Vec<String> = g
-                .repos
-                .iter()
-                .filter_map(|m| names.get(m.as_str()).cloned())
-                .collect();
-            if members.is_empty() && !reg.groups.contains_key(&g.name) {
-                continue;
-            }
-            let path = if args.preserve_path {
-                g.path.clone()
-            } else {
-                None
-            };
-            if let Err(e) = reg.add_to_group(&g.name, &members, path) {
-                crate::say!(
-                    "group '{}' not created: {}",
-                    g.name,
-                    sanitize(&format!("{e:#}"))
-                );
-                failed = true;
-            }
-        }
-        Ok(())
-    })?;
-    crate::say!(
-        "{registered} of {} repo(s) in place and registered",
-        manifest.repos.len()
-    );
-    let unflagged = manifest
-        .repos
-        .iter()
-        .filter(|r| !r.flags.is_empty())
-        .count();
-    if unflagged > 0 && !args.with_flags {
-        crate::note!(
-            "the git flags the manifest lists for {unflagged} repo(s) were not registered; `-n` shows them, `--with-flags` registers them"
-        );
-    }
-    Ok(if failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(clone_manifest(ctx, &manifest, &opts, dir)?.into())
 }
 
 /// `gita clone --from <source>`: lists the forge, clones what is missing
@@ -528,10 +171,9 @@ fn from_forge(ctx: &Ctx, args: &CloneArgs, dir: &Path, source: &str) -> Result<E
         reg.check_group_name(g, true)?;
     }
     let (session, listing) = forge::list(ctx, &args.forge, source)?;
-    let label = session.source.text.clone();
     let protocol = args.forge.protocol.unwrap_or_else(forge::default_protocol);
     let choice = forge::select(&listing, &args.forge, protocol);
-    forge::report_selection(&label, &listing, &choice);
+    forge::report_selection(&session.source.text, &listing, &choice);
     let mut manifest = forge::manifest(&listing, &choice, protocol);
 
     let members: BTreeSet<&str> = args
@@ -576,8 +218,21 @@ fn from_forge(ctx: &Ctx, args: &CloneArgs, dir: &Path, source: &str) -> Result<E
         dry_run: args.dry_run,
         jobs: args.jobs,
     };
-    let code = clone_manifest(ctx, &manifest, &opts, dir)?;
-    for c in &changes {
+    let exit = clone_manifest(ctx, &manifest, &opts, dir)?;
+    report_upstream(&session, &listing, protocol, &changes);
+    Ok(exit.into())
+}
+
+/// Reports registered repos of the forge's owner that were archived, renamed
+/// or removed upstream (nothing is deleted or unregistered).
+fn report_upstream(
+    session: &forge::Session,
+    listing: &forge::Listing,
+    protocol: crate::cli::Protocol,
+    changes: &[forge::Change],
+) {
+    let label = &session.source.text;
+    for c in changes {
         let who = format!("{} ({})", c.name, c.path.display());
         match &c.what {
             Upstream::Archived => {
@@ -611,7 +266,6 @@ fn from_forge(ctx: &Ctx, args: &CloneArgs, dir: &Path, source: &str) -> Result<E
             }
         }
     }
-    Ok(code)
 }
 
 #[cfg(test)]

@@ -6,10 +6,10 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 
 use crate::cli::CommandLineArgs;
-use crate::commands::delegated;
-use crate::commands::super_::{near_name, split_names, typo_message};
 use crate::ctx::Ctx;
-use crate::runner::{Job, Program};
+use crate::exit::Exit;
+use crate::run::{self, Job, Options, Program};
+use crate::words::{near_name, split_names, typo_message};
 
 /// Words `sh` understands without looking at PATH.
 const SHELL_WORDS: &[&str] = &[
@@ -21,7 +21,7 @@ const SHELL_WORDS: &[&str] = &[
 
 pub fn run(ctx: &Ctx, args: &CommandLineArgs) -> Result<ExitCode> {
     let reg = ctx.registry()?;
-    let (names, rest) = split_names(&reg, &args.words, args.quote_mode, "shell");
+    let (names, rest) = split_names(&reg, &args.words, args.quote_mode, "shell")?;
     let line = rest.join(" ");
     let first = line
         .split_whitespace()
@@ -43,5 +43,6 @@ pub fn run(ctx: &Ctx, args: &CommandLineArgs) -> Result<ExitCode> {
             path: repo.path,
         })
         .collect();
-    delegated::execute(ctx, jobs, false, &args.run)
+    let report = run::execute(ctx, jobs, &Options::from(&args.run))?;
+    Ok(Exit::from(report.end()).into())
 }

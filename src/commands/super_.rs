@@ -1,31 +1,30 @@
 //! `gita super [names] <git args…>`: any git command or alias across repos,
-//! with the repo's flags right after `git`. Also the word parsing shared with
-//! `gita shell`: leading repo/group names, quote mode and the typo guard.
+//! with the repo's flags right after `git`.
 
 use std::process::{ExitCode, Stdio};
 
 use anyhow::{Result, bail};
 
 use crate::cli::CommandLineArgs;
-use crate::commands::delegated;
 use crate::ctx::Ctx;
 use crate::delegate;
-use crate::registry::Registry;
-use crate::runner::{Job, Program};
+use crate::exit::Exit;
+use crate::run::{self, Job, Options, Program};
+use crate::words::{near_name, split_names, typo_message, usage_error};
 
 pub fn run(ctx: &Ctx, args: &CommandLineArgs) -> Result<ExitCode> {
     let reg = ctx.registry()?;
-    let (names, rest) = split_names(&reg, &args.words, args.quote_mode, "super");
+    let (names, rest) = split_names(&reg, &args.words, args.quote_mode, "super")?;
     let git_args = if args.quote_mode {
         delegate::split_words(&rest[0])?
     } else {
         rest
     };
     let Some(first) = git_args.first() else {
-        usage_error(
+        return Err(usage_error(
             "super",
             "missing the git command after the repo/group names",
-        );
+        ));
     };
     let selected = reg.select(&names, &ctx.cwd)?;
     if let Some(near) = near_name(&reg, first) {
@@ -49,7 +48,9 @@ pub fn run(ctx: &Ctx, args: &CommandLineArgs) -> Result<ExitCode> {
             path: repo.path,
         })
         .collect();
-    delegated::execute(ctx, jobs, interactive, &args.run)
+    let options = Options::from(&args.run).interactive(interactive);
+    let report = run::execute(ctx, jobs, &options)?;
+    Ok(Exit::from(report.end()).into())
 }
 
 /// Python gita runs `super` one repo at a time when the git command is one
@@ -63,62 +64,6 @@ fn is_interactive_git(ctx: &Ctx, git_args: &[String]) -> bool {
     table
         .values()
         .any(|d| d.interactive && d.git_subcommand().as_deref() == Some(sub.as_str()))
-}
-
-/// Leading words that name repos or groups, and the rest (the command). In
-/// quote mode the command must be exactly one word. Problems are usage
-/// errors of subcommand `sub` (exit 2).
-pub(super) fn split_names(
-    reg: &Registry,
-    words: &[String],
-    quote_mode: bool,
-    sub: &str,
-) -> (Vec<String>, Vec<String>) {
-    let n = words.iter().take_while(|w| reg.is_name(w)).count();
-    let (names, mut rest) = words.split_at(n);
-    if rest.first().is_some_and(|w| w == "--") {
-        rest = &rest[1..];
-    }
-    if rest.is_empty() {
-        usage_error(sub, "missing the command after the repo/group names");
-    }
-    if quote_mode && rest.len() != 1 {
-        usage_error(
-            sub,
-            &format!(
-                "'{}' is not a repo or group; in quote mode (-q) give the command as one quoted argument after the names",
-                rest[0]
-            ),
-        );
-    }
-    (names.to_vec(), rest.to_vec())
-}
-
-/// Prints a usage error for `gita <sub>` the way clap does and exits 2.
-fn usage_error(sub: &str, msg: &str) -> ! {
-    let mut app = <crate::cli::Cli as clap::CommandFactory>::command();
-    app.build();
-    let err = match app.find_subcommand_mut(sub) {
-        Some(cmd) => cmd.error(clap::error::ErrorKind::InvalidValue, msg),
-        None => app.error(clap::error::ErrorKind::InvalidValue, msg),
-    };
-    err.exit()
-}
-
-/// The repo/group name `word` is probably a typo of, if any (a
-/// mistyped name must not turn into a command run in every repo).
-pub(super) fn near_name(reg: &Registry, word: &str) -> Option<String> {
-    if word.starts_with('-') || word.contains('/') || word.contains('=') {
-        return None;
-    }
-    let candidates: Vec<&str> = reg.all_names().collect();
-    crate::names::is_near_miss(word, &candidates)
-}
-
-pub(super) fn typo_message(word: &str, near: &str, what: &str) -> String {
-    format!(
-        "'{word}' is not a repo or group (did you mean '{near}'?) and not a {what}; nothing was run"
-    )
 }
 
 /// Whether git knows `word` as a command or alias (aliases as seen from `dir`).

@@ -1,7 +1,8 @@
 //! The single writer for runs across repos: each finished repo's output is
 //! written whole, every line prefixed with `name: `, under the stdout and
 //! stderr locks; a live progress line on stderr when it is a terminal; the
-//! final summary; `--json` lines for scripts.
+//! final summary; `--json` lines for scripts; the path line before a run
+//! attached to the terminal.
 
 use std::collections::BTreeSet;
 use std::io::{self, Write};
@@ -9,8 +10,9 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use super::detached::Sink;
+use super::outcome::{Chunk, JobResult, Outcome, Stream};
 use crate::print::sanitize;
-use crate::runner::{Chunk, JobResult, Outcome, Sink, Stream};
 
 /// Clears the progress line (carriage return + erase line).
 const CLEAR_LINE: &str = "\r\x1b[2K";
@@ -24,15 +26,15 @@ pub enum Mode {
     Json,
 }
 
-/// Prints finished jobs as they arrive and remembers what the summary needs.
+/// Prints finished jobs as they arrive and counts them for the progress line.
 pub struct Writer {
     mode: Mode,
     /// Terminal width when stderr is a terminal: the progress line is drawn.
     progress_width: Option<usize>,
     total: usize,
     running: BTreeSet<String>,
-    ok: Vec<String>,
-    failed: Vec<String>,
+    done: usize,
+    failed: usize,
     start: Instant,
     drawn: bool,
 }
@@ -45,27 +47,11 @@ impl Writer {
             progress_width: stderr_tty.then(|| terminal_width().unwrap_or(80)),
             total,
             running: BTreeSet::new(),
-            ok: Vec::new(),
-            failed: Vec::new(),
+            done: 0,
+            failed: 0,
             start: Instant::now(),
             drawn: false,
         }
-    }
-
-    /// Records a result that was produced outside the concurrent phase (an
-    /// attached re-run replaces the earlier failure).
-    pub fn record(&mut self, name: &str, success: bool) {
-        self.ok.retain(|n| n != name);
-        self.failed.retain(|n| n != name);
-        if success {
-            self.ok.push(name.to_string());
-        } else {
-            self.failed.push(name.to_string());
-        }
-    }
-
-    pub fn failed(&self) -> &[String] {
-        &self.failed
     }
 
     /// Erases the progress line, if drawn (before anything else writes to
@@ -79,20 +65,14 @@ impl Writer {
         }
     }
 
-    /// The summary line for stderr.
-    pub fn summary(&self) -> String {
-        summary_line(&self.ok, &self.failed, self.start.elapsed())
-    }
-
     fn draw_progress(&mut self, err: &mut impl Write) {
         let Some(width) = self.progress_width else {
             return;
         };
-        let done = self.ok.len() + self.failed.len();
         let line = progress_line(
-            done,
+            self.done,
             self.total,
-            self.failed.len(),
+            self.failed,
             &self.running,
             self.start.elapsed(),
             width,
@@ -111,7 +91,10 @@ impl Sink for Writer {
 
     fn finished(&mut self, result: &JobResult) -> io::Result<()> {
         self.running.remove(&result.name);
-        self.record(&result.name, result.outcome.success());
+        self.done += 1;
+        if !result.outcome.success() {
+            self.failed += 1;
+        }
         // Both locks for the whole block, stderr first: nothing else can
         // write between its lines.
         let mut err = io::stderr().lock();
@@ -165,16 +148,21 @@ impl Sink for Writer {
 pub fn render_block(result: &JobResult) -> Vec<(Stream, Vec<u8>)> {
     let prefix = format!("{}: ", sanitize(&result.name));
     let mut pieces = prefix_lines(&prefix, &result.chunks);
-    let note = match &result.outcome {
-        Outcome::Exited(_) | Outcome::Interrupted => None,
-        Outcome::Signaled(s) => Some(format!("gita: killed by signal {s}")),
-        Outcome::TimedOut(t) => Some(format!("gita: timed out after {}, killed", secs(*t))),
-        Outcome::SpawnFailed(msg) => Some(format!("gita: {}", sanitize(msg))),
-    };
-    if let Some(note) = note {
-        pieces.push((Stream::Err, format!("{prefix}{note}\n").into_bytes()));
+    if let Some(note) = failure_note(&result.outcome) {
+        pieces.push((Stream::Err, format!("{prefix}gita: {note}\n").into_bytes()));
     }
     pieces
+}
+
+/// Why a job failed when its own output may not say: killed by a signal,
+/// timed out, could not start (sanitized).
+pub fn failure_note(outcome: &Outcome) -> Option<String> {
+    match outcome {
+        Outcome::Exited(_) | Outcome::Interrupted => None,
+        Outcome::Signaled(s) => Some(format!("killed by signal {s}")),
+        Outcome::TimedOut(t) => Some(format!("timed out after {}, killed", secs(*t))),
+        Outcome::SpawnFailed(msg) => Some(sanitize(msg)),
+    }
 }
 
 /// Prefixes every line of each stream with `prefix`, keeping chunk order; a
@@ -293,6 +281,14 @@ fn secs(d: Duration) -> String {
     format!("{:.1}s", d.as_secs_f64())
 }
 
+/// The line before a run attached to the terminal: the repo's path (as
+/// Python gita prints it).
+pub fn path_line(path: &std::path::Path) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    writeln!(out, "{}", sanitize(&path.to_string_lossy()))?;
+    out.flush()
+}
+
 /// Whether stdout is a pipe or socket whose reading end is gone (`gita …
 /// | head -1` after `head` exited).
 pub fn stdout_closed() -> bool {
@@ -307,10 +303,9 @@ pub fn stdout_closed() -> bool {
 }
 
 fn terminal_width() -> Option<usize> {
-    // SAFETY: TIOCGWINSZ fills a plain C struct; failure leaves it zeroed.
-    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
-    let rc = unsafe { libc::ioctl(libc::STDERR_FILENO, libc::TIOCGWINSZ, &mut ws) };
-    (rc == 0 && ws.ws_col > 0).then_some(usize::from(ws.ws_col))
+    terminal_size::terminal_size_of(io::stderr())
+        .map(|(w, _)| usize::from(w.0))
+        .filter(|w| *w > 0)
 }
 
 #[cfg(test)]

@@ -1,0 +1,26 @@
+//! How many children a run starts at once: `-j N`, else `jobs` in
+//! settings.yml, else [`DEFAULT_JOBS`]; each at most [`MAX_JOBS`].
+
+use anyhow::Result;
+
+use crate::ctx::Ctx;
+
+/// Concurrent children when neither `-j` nor `jobs` in settings.yml says
+/// otherwise. Commands across repos wait on the network, not the CPU, so
+/// the bound is well above the core count; yet it keeps hundreds of repos
+/// from starting hundreds of git and ssh processes at once, which exhausts
+/// file descriptors and trips servers' connection limits (sshd's
+/// `MaxStartups`). See the README ("Concurrency default") and bench/fetch.sh.
+pub const DEFAULT_JOBS: usize = 64;
+
+/// Most concurrent children `-j` and `jobs` in settings.yml accept.
+pub const MAX_JOBS: usize = 4096;
+
+/// The bound for a run whose `-j` is `flag`.
+pub fn limit(ctx: &Ctx, flag: Option<usize>) -> Result<usize> {
+    let n = match flag {
+        Some(n) => n,
+        None => ctx.settings()?.jobs.unwrap_or(DEFAULT_JOBS),
+    };
+    Ok(n.max(1))
+}

@@ -1,0 +1,280 @@
+//! Runs many jobs concurrently, detached from the terminal: bounded
+//! concurrency, each child in its own session with stdin closed and both
+//! output streams captured, per-job timeouts, retries after dropped
+//! connections (see `retry.rs`), and terminating signals that stop every
+//! child's whole process group. Never writes to stdout: finished jobs go to
+//! a [`Sink`] (see `report.rs`).
+
+use std::io;
+use std::os::unix::process::CommandExt as _;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result};
+use tokio::io::{AsyncRead, AsyncReadExt as _};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use super::group::{self, Deadline, StopSignals};
+use super::outcome::{Chunk, End, JobResult, Outcome, Stream};
+use super::program::{DetachedEnv, Job};
+use super::retry;
+
+/// How long to keep reading a finished child's pipes. A background process it
+/// left behind (e.g. an ssh ControlPersist master) may hold them open forever.
+const PIPE_GRACE: Duration = Duration::from_millis(500);
+/// How often a sink that wants ticks gets one.
+const TICK: Duration = Duration::from_millis(200);
+
+/// Limits of a concurrent run.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Maximum number of children at once (at least 1).
+    pub jobs: usize,
+    /// Per repo, across retries.
+    pub timeout: Option<Duration>,
+}
+
+/// Receives progress from [`run_detached`]; the single writer implements it.
+pub trait Sink {
+    fn started(&mut self, name: &str);
+    /// Errors (a closed stdout) stop the run.
+    fn finished(&mut self, result: &JobResult) -> io::Result<()>;
+    /// Called a few times a second while jobs run.
+    fn tick(&mut self) {}
+    /// Whether `tick` is wanted.
+    fn wants_ticks(&self) -> bool {
+        false
+    }
+}
+
+/// The results of a run, in completion order.
+#[derive(Debug)]
+pub struct Run {
+    pub results: Vec<JobResult>,
+    pub end: End,
+}
+
+/// Runs every job detached from the terminal, at most `limits.jobs` at a
+/// time, handing each finished job to `sink` as soon as it ends. On SIGINT/
+/// SIGTERM/SIGHUP/SIGQUIT every running child's process group is killed and
+/// the run ends with [`End::Signal`]; a sink error (closed stdout) kills them
+/// too and is returned.
+pub fn run_detached(jobs: Vec<Job>, limits: &Limits, sink: &mut dyn Sink) -> Result<Run> {
+    let rt = group::runtime()?;
+    rt.block_on(run_detached_async(jobs, limits, sink))
+}
+
+async fn run_detached_async(jobs: Vec<Job>, limits: &Limits, sink: &mut dyn Sink) -> Result<Run> {
+    let mut signals = StopSignals::new()?;
+    let (cancel_tx, cancel_rx) = watch::channel(false);
+    let env = Arc::new(DetachedEnv::from_current());
+    let limit = limits.jobs.max(1);
+    let mut pending = jobs.into_iter();
+    let mut set = JoinSet::new();
+    let mut results = Vec::new();
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + TICK, TICK);
+    let ticks = sink.wants_ticks();
+
+    let mut start_more = |set: &mut JoinSet<JobResult>, sink: &mut dyn Sink| {
+        while set.len() < limit {
+            let Some(job) = pending.next() else { break };
+            sink.started(&job.name);
+            set.spawn(run_job(job, limits.timeout, env.clone(), cancel_rx.clone()));
+        }
+    };
+    start_more(&mut set, sink);
+
+    let mut end = End::Completed;
+    let mut sink_error = None;
+    while !set.is_empty() {
+        tokio::select! {
+            joined = set.join_next() => {
+                let Some(joined) = joined else { break };
+                let result = joined.context("a job task failed")?;
+                let written = sink.finished(&result);
+                results.push(result);
+                if let Err(e) = written {
+                    sink_error = Some(e);
+                    break;
+                }
+                start_more(&mut set, sink);
+            }
+            sig = signals.recv() => { end = End::Signal(sig); break; }
+            _ = ticker.tick(), if ticks => sink.tick(),
+        }
+    }
+    if !set.is_empty() {
+        // Interrupted or stdout closed: kill every running process group and
+        // reap the children before returning, so nothing is left behind.
+        let _ = cancel_tx.send(true);
+        while let Some(joined) = set.join_next().await {
+            if let Ok(result) = joined {
+                results.push(result);
+            }
+        }
+    }
+    if let Some(e) = sink_error {
+        return Err(e).context("cannot write output");
+    }
+    Ok(Run { results, end })
+}
+
+/// One job, retried with jittered backoff after a dropped connection when the
+/// command is fetch-like. The timeout covers all attempts.
+async fn run_job(
+    job: Job,
+    timeout: Option<Duration>,
+    env: Arc<DetachedEnv>,
+    mut cancel: watch::Receiver<bool>,
+) -> JobResult {
+    let start = Instant::now();
+    let deadline = group::deadline(timeout);
+    let mut attempts = 0;
+    let mut notes = Vec::new();
+    loop {
+        attempts += 1;
+        let (outcome, mut chunks) = run_once(&job, &env, deadline, &mut cancel).await;
+        let Some(delay) = retry::delay_after(&job.program, &outcome, &chunks, attempts) else {
+            notes.append(&mut chunks);
+            return JobResult::new(&job, outcome, notes, start, attempts);
+        };
+        notes.push(retry::note(delay, attempts));
+        let wake = tokio::time::Instant::now() + delay;
+        let cancelled = tokio::select! {
+            _ = tokio::time::sleep_until(wake) => false,
+            _ = group::until_deadline(deadline) => false,
+            _ = cancelled(&mut cancel) => true,
+        };
+        let timed_out = deadline.filter(|(d, _)| tokio::time::Instant::now() >= *d);
+        let outcome = match (cancelled, timed_out) {
+            (true, _) => Outcome::Interrupted,
+            (false, Some((_, t))) => Outcome::TimedOut(t),
+            (false, None) => continue,
+        };
+        notes.append(&mut chunks);
+        return JobResult::new(&job, outcome, notes, start, attempts);
+    }
+}
+
+/// Resolves once the run is cancelled (never, if the sender is gone).
+async fn cancelled(rx: &mut watch::Receiver<bool>) {
+    loop {
+        let now = *rx.borrow_and_update();
+        if now {
+            return;
+        }
+        if rx.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// Spawns the child in its own session (no controlling terminal, so opening
+/// `/dev/tty` fails instead of hanging, and Ctrl-C reaches only gita), with
+/// stdin closed and both output streams captured.
+async fn run_once(
+    job: &Job,
+    env: &DetachedEnv,
+    deadline: Deadline,
+    cancel: &mut watch::Receiver<bool>,
+) -> (Outcome, Vec<Chunk>) {
+    let already = *cancel.borrow();
+    if already {
+        return (Outcome::Interrupted, Vec::new());
+    }
+    if let Some(problem) = crate::git::folder_problem(&job.path) {
+        return (Outcome::SpawnFailed(problem), Vec::new());
+    }
+    let mut std_cmd = job.command();
+    std_cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    env.apply(&mut std_cmd);
+    // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        std_cmd.pre_exec(|| {
+            if libc::setsid() == -1 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut cmd = tokio::process::Command::from(std_cmd);
+    cmd.kill_on_drop(true);
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => return (Outcome::SpawnFailed(job.spawn_error(&e)), Vec::new()),
+    };
+    let pid = child.id().and_then(|p| i32::try_from(p).ok());
+    let chunks = Arc::new(Mutex::new(Vec::new()));
+    let mut readers = JoinSet::new();
+    if let Some(out) = child.stdout.take() {
+        readers.spawn(read_into(out, Stream::Out, chunks.clone()));
+    }
+    if let Some(err) = child.stderr.take() {
+        readers.spawn(read_into(err, Stream::Err, chunks.clone()));
+    }
+
+    let outcome = tokio::select! {
+        status = child.wait() => match status {
+            Ok(s) => Outcome::from_status(s),
+            Err(e) => Outcome::SpawnFailed(format!("cannot wait for the child: {e}")),
+        },
+        _ = group::until_deadline(deadline) => {
+            kill_group(&mut child, pid).await;
+            Outcome::TimedOut(deadline.map(|(_, t)| t).unwrap_or_default())
+        }
+        _ = cancelled(cancel) => {
+            kill_group(&mut child, pid).await;
+            Outcome::Interrupted
+        }
+    };
+    // Normally the pipes are at EOF already; don't wait on a leftover
+    // background process that inherited them.
+    let _ = tokio::time::timeout(PIPE_GRACE, async {
+        while readers.join_next().await.is_some() {}
+    })
+    .await;
+    readers.abort_all();
+    let chunks = std::mem::take(&mut *chunks.lock().unwrap_or_else(|p| p.into_inner()));
+    (outcome, chunks)
+}
+
+async fn read_into(
+    mut pipe: impl AsyncRead + Unpin,
+    stream: Stream,
+    chunks: Arc<Mutex<Vec<Chunk>>>,
+) {
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        match pipe.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => chunks
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(Chunk {
+                    stream,
+                    data: buf[..n].to_vec(),
+                }),
+        }
+    }
+}
+
+/// Stops the child's whole process group (see [`group::stop_group`]) and
+/// reaps the child.
+async fn kill_group(child: &mut tokio::process::Child, pid: Option<i32>) {
+    match pid {
+        Some(pid) => {
+            group::stop_group(pid, async {
+                let _ = child.wait().await;
+            })
+            .await
+        }
+        None => {
+            let _ = child.kill().await;
+        }
+    }
+}
