@@ -41,6 +41,7 @@ use clap::Command;
 use clap::builder::StyledStr;
 use clap_complete::engine::{ArgValueCandidates, ArgValueCompleter, CompletionCandidate};
 
+use crate::keys::Shell;
 use crate::registry::Registry;
 use crate::{import, paths, store};
 
@@ -52,14 +53,6 @@ pub const NAME: &str = "NAME";
 pub const CONTEXT_CHOICE: &str = "GROUP|auto|none";
 pub const NAMES_THEN_CMD: &str = "REPO|GROUP|CMD";
 pub const SUBCOMMAND: &str = "SUBCOMMAND";
-
-/// The shells `gita completions` has a script for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Shell {
-    Bash,
-    Zsh,
-    Fish,
-}
 
 impl Shell {
     /// The completion script, exactly as shipped in `completions/`.

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 
-use crate::cli::ColorWhen;
+use crate::keys::ColorWhen;
 use crate::registry::Registry;
 use crate::settings::SettingsFile;
 use crate::{drift, import, paths, store};

@@ -198,6 +198,23 @@ keys! {
     }
 }
 
+/// When to use colors (`--color`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// Color when the stream is a terminal and NO_COLOR is unset
+    Auto,
+    Always,
+    Never,
+}
+
+/// The shells `gita completions` has a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::keys::{ColorName, Column, InfoItem, Situation, Symbol};
 use crate::registry::Extra;
-use crate::run::MAX_JOBS;
+
+/// Most concurrent jobs `-j` and `jobs` in settings.yml accept: far above
+/// any useful concurrency, low enough that a typo cannot exhaust the
+/// process table.
+pub const MAX_JOBS: usize = 4096;
 
 /// Widest column `info set-length` and `settings.yml` accept.
 pub const MAX_WIDTH: usize = 1000;

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 mod book;
 mod check;
@@ -12,6 +12,7 @@ mod ll;
 mod run;
 mod workspace;
 
+pub use crate::keys::ColorWhen;
 pub use book::*;
 pub use check::*;
 pub use ll::*;
@@ -51,14 +52,6 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Option<Command>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorWhen {
-    /// Color when the stream is a terminal and NO_COLOR is unset
-    Auto,
-    Always,
-    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -131,7 +124,7 @@ TAB, so repo and group names and custom commands are always current.",
 pub struct CompletionsArgs {
     /// Shell to print the script for
     #[arg(value_enum)]
-    pub shell: crate::complete::Shell,
+    pub shell: crate::keys::Shell,
 }
 
 /// Print the man page (roff), e.g. `gita man | man -l -`

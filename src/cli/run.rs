@@ -20,7 +20,7 @@ pub struct RunArgs {
 }
 
 fn parse_jobs(s: &str) -> Result<usize, String> {
-    use crate::run::MAX_JOBS;
+    use crate::settings::MAX_JOBS;
     match s.parse::<usize>() {
         Ok(n) if (1..=MAX_JOBS).contains(&n) => Ok(n),
         _ => Err(format!("expected a whole number from 1 to {MAX_JOBS}")),
@@ -56,4 +56,15 @@ pub struct CommandLineArgs {
         allow_hyphen_values = true
     )]
     pub words: Vec<String>,
+}
+
+impl From<&RunArgs> for crate::run::Options {
+    fn from(args: &RunArgs) -> crate::run::Options {
+        crate::run::Options {
+            jobs: args.jobs,
+            timeout: args.timeout,
+            json: args.json,
+            interactive: false,
+        }
+    }
 }

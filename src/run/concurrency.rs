@@ -1,5 +1,5 @@
 //! How many children a run starts at once: `-j N`, else `jobs` in
-//! settings.yml, else [`DEFAULT_JOBS`]; each at most [`MAX_JOBS`].
+//! settings.yml, else [`DEFAULT_JOBS`]; each at most `settings::MAX_JOBS`.
 
 use anyhow::Result;
 
@@ -12,9 +12,6 @@ use crate::ctx::Ctx;
 /// file descriptors and trips servers' connection limits (sshd's
 /// `MaxStartups`). See the README ("Concurrency default") and bench/fetch.sh.
 pub const DEFAULT_JOBS: usize = 64;
-
-/// Most concurrent children `-j` and `jobs` in settings.yml accept.
-pub const MAX_JOBS: usize = 4096;
 
 /// The bound for a run whose `-j` is `flag`.
 pub fn limit(ctx: &Ctx, flag: Option<usize>) -> Result<usize> {

@@ -32,11 +32,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 
-use crate::cli::RunArgs;
 use crate::ctx::Ctx;
 use crate::print::sanitize;
 
-pub use concurrency::MAX_JOBS;
 use outcome::{End, JobResult, Outcome};
 pub use program::{Job, Program};
 use report::{Mode, Writer};
@@ -53,17 +51,6 @@ pub struct Options {
     /// Run one repo at a time attached to the terminal (Python gita's
     /// `disable_async`), unless `json`.
     pub interactive: bool,
-}
-
-impl From<&RunArgs> for Options {
-    fn from(args: &RunArgs) -> Options {
-        Options {
-            jobs: args.jobs,
-            timeout: args.timeout,
-            json: args.json,
-            interactive: false,
-        }
-    }
 }
 
 impl Options {
