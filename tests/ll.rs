@@ -373,6 +373,9 @@ fn every_state_same_row_from_both_engines() {
         ),
         (1.into(), 2.into())
     );
+    // Exact counts say so; without counts there is nothing to bound.
+    assert_eq!(obj("diverged")["counts_bounded"], false);
+    assert_eq!(obj("noupstream")["counts_bounded"], serde_json::Value::Null);
     assert_eq!(obj("localup")["upstream"], "base");
     assert_eq!(obj("tagged")["detached"], true);
     assert_eq!(obj("tagged")["tag"], "v1.0");
@@ -387,7 +390,7 @@ fn every_state_same_row_from_both_engines() {
     );
     assert_eq!(obj("missing")["branch"], serde_json::Value::Null);
     for o in &json {
-        assert_eq!(o.as_object().map(|m| m.len()), Some(24), "{o}");
+        assert_eq!(o.as_object().map(|m| m.len()), Some(25), "{o}");
     }
 }
 
