@@ -792,12 +792,13 @@ mod tests {
     /// Left reaches X directly; right reaches X only through S2 and S,
     /// which are dated long before X. Both sides also share Q, so every
     /// queued commit is reached from both sides while S still waits: a walk
-    /// that stopped there would count X as ahead.
+    /// that stopped there would count X (and Y below it) as ahead.
     #[test]
     fn skewed_parent_found_after_the_queue_went_stale() {
         let mut g = Synthetic::new();
         let r = g.add(1, &[]);
-        let x = g.add(100, &[r]);
+        let y = g.add(90, &[r]);
+        let x = g.add(100, &[y]);
         let s2 = g.add(5, &[x]);
         let s = g.add(10, &[s2]);
         let d = g.add(250, &[s]);
@@ -806,7 +807,7 @@ mod tests {
         let right = g.add(300, &[d, q]);
         assert_eq!(g.truth(left, right), (1, 1));
         assert_eq!(g.count(left, right), exact(1, 1));
-        assert_eq!(g.with_graph(8).count(left, right), exact(1, 1));
+        assert_eq!(g.with_graph(9).count(left, right), exact(1, 1));
     }
 
     /// As above, but the way from the shared commit D to X runs through more
