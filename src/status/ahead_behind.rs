@@ -19,11 +19,17 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use anyhow::{Context as _, bail};
 
-/// The most commits one comparison walks. Past it the counts found so far
-/// are reported as lower bounds (`↓N+`) instead of keeping the table waiting:
-/// with a commit-graph this many take about 10 ms, without one (every commit
-/// read from a pack) a few hundred ms.
-pub const WALK_LIMIT: usize = 100_000;
+/// How much one comparison may read, in commits read from a commit-graph;
+/// one read from the object database (inflated from a pack) costs
+/// [`OBJECT_READ_COST`] of them. That is 500,000 commits with a graph or
+/// 100,000 without one, each a few tenths of a second, and more than all of
+/// git's own history. Past it the counts found so far are reported as lower
+/// bounds (`↓N+`) instead of keeping the whole table waiting.
+pub const WALK_LIMIT: usize = 500_000;
+
+/// What reading one commit object costs against [`WALK_LIMIT`]: inflating it
+/// takes several times longer than reading a commit-graph entry.
+const OBJECT_READ_COST: usize = 5;
 
 /// Commits missing from the commit-graph (written after it) whose generation
 /// numbers are computed before the walk; when more than this many lie between
@@ -45,7 +51,7 @@ pub struct Counts {
     pub ahead: usize,
     /// Commits reachable from the right tip only.
     pub behind: usize,
-    /// The walk hit [`WALK_LIMIT`]: both counts are lower bounds.
+    /// The walk reached its limit: both counts are lower bounds.
     pub bounded: bool,
 }
 
@@ -69,7 +75,7 @@ pub trait Commits {
 }
 
 /// Counts the commits reachable from `left` but not `right` (ahead) and the
-/// reverse (behind), walking at most `limit` commits.
+/// reverse (behind), reading at most `limit` (see [`WALK_LIMIT`]).
 pub fn count<C: Commits>(
     commits: C,
     left: C::Id,
@@ -138,6 +144,8 @@ struct Walk<C: Commits> {
     /// A commit-graph generation was 0 (never computed) or capped.
     generations_broken: bool,
     limit: usize,
+    /// What the reads so far cost (see [`WALK_LIMIT`]).
+    spent: usize,
     queue: BinaryHeap<Key>,
     /// Queued commits not yet reached from both sides.
     active: usize,
@@ -155,6 +163,7 @@ impl<C: Commits> Walk<C> {
             scratch: Vec::new(),
             generations_broken: false,
             limit,
+            spent: 0,
             queue: BinaryHeap::new(),
             active: 0,
             stack: Vec::new(),
@@ -193,6 +202,10 @@ impl<C: Commits> Walk<C> {
             self.parents.push(p);
         }
         self.scratch = scratch;
+        self.spent += match meta.generation {
+            Some(_) => 1,
+            None => OBJECT_READ_COST,
+        };
         let generation = match meta.generation {
             Some(g) if g > 0 && g < GENERATION_CAP => g,
             Some(_) => {
@@ -321,7 +334,6 @@ impl<C: Commits> Walk<C> {
         self.mark(right, RIGHT);
         self.push(left, by_generation);
         self.push(right, by_generation);
-        let mut expanded = 0usize;
         let mut bounded = false;
         // The oldest commit expanded while reached from one side only.
         let mut oldest_counted = i64::MAX;
@@ -339,12 +351,11 @@ impl<C: Commits> Walk<C> {
                     slop -= 1;
                 }
             }
-            if expanded >= self.limit {
+            if self.spent >= self.limit {
                 bounded = true;
                 break;
             }
             self.queue.pop();
-            expanded += 1;
             let node = &mut self.nodes[n as usize];
             node.flags = (node.flags & !QUEUED) | EXPANDED;
             let (sides, generation) = (node.flags & BOTH, node.generation);
