@@ -37,15 +37,16 @@ const OBJECT_READ_COST: usize = 5;
 const GENERATION_FILL_LIMIT: usize = 10_000;
 
 /// Commits walked past the point where commit dates say the counts are
-/// known, to absorb clock skew (git's date-ordered walks do the same).
-const SLOP: usize = 32;
+/// known, to absorb clock skew; git's date-ordered walks allow the same five.
+/// Each costs a read, which in a small repo can be most of the walk.
+const SLOP: usize = 5;
 
 /// Generation numbers at or above this are capped in commit-graph files and
 /// no longer tell ancestors apart.
 const GENERATION_CAP: u32 = 0x3FFF_FFFF;
 
 /// The result of a comparison.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
     /// Commits reachable from the left tip only.
     pub ahead: usize,
@@ -83,11 +84,7 @@ pub fn count<C: Commits>(
     limit: usize,
 ) -> anyhow::Result<Counts> {
     if left == right {
-        return Ok(Counts {
-            ahead: 0,
-            behind: 0,
-            bounded: false,
-        });
+        return Ok(Counts::default());
     }
     let mut walk = Walk::new(commits, limit);
     let l = walk.node(left);
@@ -455,10 +452,15 @@ impl Hash for CommitId {
 
 /// The commits of a repository, through its commit-graph when git may use
 /// one (`core.commitGraph`, no replace refs, not shallow) and its objects.
-pub struct RepoCommits {
-    /// The repository's objects without the object cache: every commit is
-    /// read once, so caching them would only cost.
-    objects: gix::OdbHandle,
+pub struct RepoCommits<'r> {
+    /// The repository's objects, with the object cache that holds the two
+    /// tips (the engine has just read HEAD and peeled the upstream).
+    cached: &'r gix::odb::Handle,
+    /// The same below the object cache, for every other commit: each is read
+    /// once, so caching them would only cost.
+    objects: &'r dyn gix::odb::pack::Find,
+    /// Commits read from objects so far.
+    reads: usize,
     graph: Option<gix::commitgraph::Graph>,
     /// The commits a shallow clone has no parents for, sorted; `None` when
     /// the repository is not shallow.
@@ -466,8 +468,8 @@ pub struct RepoCommits {
     buf: Vec<u8>,
 }
 
-impl RepoCommits {
-    pub fn new(repo: &gix::Repository) -> anyhow::Result<Self> {
+impl<'r> RepoCommits<'r> {
+    pub fn new(repo: &'r gix::Repository) -> anyhow::Result<Self> {
         let shallow = repo
             .shallow_commits()?
             .map(|commits| commits.iter().copied().collect::<Vec<_>>());
@@ -477,10 +479,10 @@ impl RepoCommits {
             Some(_) => None,
             None => repo.commit_graph_if_enabled().ok().flatten(),
         };
-        let mut objects = repo.objects.clone();
-        objects.unset_object_cache();
         Ok(RepoCommits {
-            objects,
+            cached: &repo.objects,
+            objects: &**repo.objects,
+            reads: 0,
             graph,
             shallow,
             buf: Vec::new(),
@@ -495,7 +497,7 @@ impl RepoCommits {
     }
 }
 
-impl Commits for RepoCommits {
+impl Commits for RepoCommits<'_> {
     type Id = CommitId;
 
     fn has_generations(&self) -> bool {
@@ -527,8 +529,18 @@ impl Commits for RepoCommits {
                 }))
             }
             CommitId::Object(oid) => {
-                use gix::objs::Find as _;
-                let Some(data) = self.objects.try_find(&oid, &mut self.buf)? else {
+                let objects = if self.reads < 2 {
+                    self.cached as &dyn gix::odb::pack::Find
+                } else {
+                    self.objects
+                };
+                self.reads += 1;
+                let found = objects.try_find_cached(
+                    &oid,
+                    &mut self.buf,
+                    &mut gix::odb::pack::cache::Never,
+                )?;
+                let Some((data, _)) = found else {
                     if self.shallow.is_some() {
                         return Ok(None);
                     }

@@ -204,6 +204,10 @@ fn compare_upstream(
     let Some(head) = head else {
         return Ok((Some(display), None, true));
     };
+    // In sync is the common case: no need to open the commit-graph for it.
+    if upstream == head {
+        return Ok((Some(display), Some(ahead_behind::Counts::default()), false));
+    }
     let commits = ahead_behind::RepoCommits::new(repo)?;
     let (left, right) = (commits.id(head), commits.id(upstream));
     let counts = ahead_behind::count(commits, left, right, ahead_behind::WALK_LIMIT)?;
