@@ -73,7 +73,8 @@ impl TableOptions {
 }
 
 /// The `[symbols]` text of a status: dirty, staged, stashed, untracked, then
-/// the situation symbol with its commit counts (`↑2`, `↓1`, `⇕2/1`).
+/// the situation symbol with its commit counts (`↑2`, `↓1`, `⇕2/1`; `↓5000+`
+/// when the counts are lower bounds).
 pub fn symbols_text(status: &RepoStatus, opts: &TableOptions) -> String {
     let mut s = String::from("[");
     if status.dirty {
@@ -91,10 +92,12 @@ pub fn symbols_text(status: &RepoStatus, opts: &TableOptions) -> String {
     let situation = status.situation();
     s.push_str(opts.symbol(situation.symbol()));
     if let Some((ahead, behind)) = status.ahead_behind {
+        // A walk cut short gives lower bounds: `↓5000+`.
+        let more = if status.counts_bounded { "+" } else { "" };
         match situation {
-            Situation::LocalAhead => s.push_str(&ahead.to_string()),
-            Situation::RemoteAhead => s.push_str(&behind.to_string()),
-            Situation::Diverged => s.push_str(&format!("{ahead}/{behind}")),
+            Situation::LocalAhead => s.push_str(&format!("{ahead}{more}")),
+            Situation::RemoteAhead => s.push_str(&format!("{behind}{more}")),
+            Situation::Diverged => s.push_str(&format!("{ahead}{more}/{behind}{more}")),
             Situation::InSync | Situation::NoRemote => {}
         }
     }
@@ -354,6 +357,7 @@ mod tests {
             upstream: ab.map(|_| "origin/main".into()),
             upstream_gone: false,
             ahead_behind: ab,
+            counts_bounded: false,
             dirty: false,
             staged: false,
             untracked: false,
@@ -385,6 +389,15 @@ mod tests {
         assert_eq!(symbols_text(&status(Some((0, 4))), &opts()), "[↓4]");
         assert_eq!(symbols_text(&status(Some((0, 0))), &opts()), "[]");
         assert_eq!(symbols_text(&status(None), &opts()), "[∅]");
+    }
+
+    #[test]
+    fn bounded_counts_are_shown_as_lower_bounds() {
+        let mut s = status(Some((0, 5000)));
+        s.counts_bounded = true;
+        assert_eq!(symbols_text(&s, &opts()), "[↓5000+]");
+        s.ahead_behind = Some((2, 5000));
+        assert_eq!(symbols_text(&s, &opts()), "[⇕2+/5000+]");
     }
 
     #[test]

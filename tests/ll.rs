@@ -1,7 +1,9 @@
 //! `gita ll` through the real binary: real repos in every state, read by both
 //! status engines (identical rows), the expected row per state, the reftable
 //! fallback, repos left byte-for-byte unchanged, filters, groups, JSON,
-//! colors, closed pipes and snapshots of the table and the JSON.
+//! colors, closed pipes, snapshots of the table and the JSON, and
+//! ahead/behind counts on merge-heavy, clock-skewed histories (with and
+//! without a commit-graph, shallow) equal to git's and to the exact count.
 
 mod common;
 
@@ -373,6 +375,9 @@ fn every_state_same_row_from_both_engines() {
         ),
         (1.into(), 2.into())
     );
+    // Exact counts say so; without counts there is nothing to bound.
+    assert_eq!(obj("diverged")["counts_bounded"], false);
+    assert_eq!(obj("noupstream")["counts_bounded"], serde_json::Value::Null);
     assert_eq!(obj("localup")["upstream"], "base");
     assert_eq!(obj("tagged")["detached"], true);
     assert_eq!(obj("tagged")["tag"], "v1.0");
@@ -387,7 +392,7 @@ fn every_state_same_row_from_both_engines() {
     );
     assert_eq!(obj("missing")["branch"], serde_json::Value::Null);
     for o in &json {
-        assert_eq!(o.as_object().map(|m| m.len()), Some(24), "{o}");
+        assert_eq!(o.as_object().map(|m| m.len()), Some(25), "{o}");
     }
 }
 
@@ -915,4 +920,298 @@ fn ll_inside_a_git_hook_reads_every_repo_as_it_is() {
     let expected = &repo_facts(&plain.stdout)[1..];
     assert_eq!(&repo_facts(runs[0])[1..], expected, "gix engine");
     assert_eq!(&repo_facts(runs[1])[1..], expected, "git engine");
+}
+
+/// Runs git in `dir` (hermetic) with `input` on stdin; panics on failure.
+fn git_with_input(env: &TestEnv, dir: &Path, args: &[&str], input: &str) {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut cmd = Command::new("git");
+    env.hermetic(&mut cmd);
+    let mut child = cmd
+        .current_dir(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run git");
+    child
+        .stdin
+        .take()
+        .expect("git stdin")
+        .write_all(input.as_bytes())
+        .expect("feed git");
+    let out = child.wait_with_output().expect("wait for git");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A history written as a `git fast-import` stream: commits get marks
+/// 1, 2, ... and explicit committer times.
+#[derive(Default)]
+struct History {
+    stream: String,
+    time: Vec<i64>,
+}
+
+impl History {
+    /// Appends a commit on `branch` with `parents` (marks) at `time`;
+    /// returns its mark.
+    fn commit(&mut self, branch: &str, parents: &[usize], time: i64, msg: &str) -> usize {
+        self.time.push(time);
+        let mark = self.time.len();
+        let mut s = format!(
+            "commit {branch}\nmark :{mark}\ncommitter T <t@example.invalid> {time} +0000\n\
+             data {}\n{msg}\n",
+            msg.len()
+        );
+        for (i, p) in parents.iter().enumerate() {
+            s.push_str(&format!("{} :{p}\n", if i == 0 { "from" } else { "merge" }));
+        }
+        let content = format!("{mark}\n");
+        s.push_str(&format!(
+            "M 100644 inline f{}\ndata {}\n{content}\n",
+            mark % 7,
+            content.len()
+        ));
+        self.stream.push_str(&s);
+        mark
+    }
+
+    fn time_of(&self, mark: usize) -> i64 {
+        self.time[mark - 1]
+    }
+
+    /// Points `refname` at commit `mark`.
+    fn reset(&mut self, refname: &str, mark: usize) {
+        self.stream
+            .push_str(&format!("reset {refname}\nfrom :{mark}\n\n"));
+    }
+}
+
+/// A tiny deterministic random number generator (64-bit LCG).
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) % n as u64) as usize
+    }
+}
+
+const UPSTREAM: &str = "refs/remotes/origin/main";
+
+/// A merge-heavy history: topic branches of 1-3 commits merged into the
+/// main line of `origin/main`. Every fifth topic forks up to 80 merges back
+/// and is dated right after its fork point (defeating date-ordered walks
+/// that stop at the first old commit); every seventh starts with a commit
+/// dated two days ahead of its merge (a committer clock in the future, so
+/// a parent is newer than its child). Local `main` forks `behind` merges
+/// back, with one commit of its own and a merged old topic.
+fn merge_heavy(merges: usize, behind: usize) -> History {
+    let mut rng = Lcg(merges as u64);
+    let mut h = History::default();
+    let mut t: i64 = 1_600_000_000;
+    let mut mainline = vec![h.commit(UPSTREAM, &[], t, "root")];
+    let mut topic = |h: &mut History, mainline: &[usize], t: &mut i64, i: usize, branch: &str| {
+        let old = i.is_multiple_of(5);
+        let reach = if old { 80 } else { 6 };
+        let base = mainline[mainline.len() - 1 - rng.below(reach.min(mainline.len()))];
+        let mut tip = base;
+        for k in 0..1 + rng.below(3) {
+            *t += 100;
+            let time = if old {
+                h.time_of(base) + 60 * (k as i64 + 1)
+            } else if i % 7 == 3 && k == 0 {
+                *t + 2 * 86_400
+            } else {
+                *t
+            };
+            tip = h.commit(branch, &[tip], time, &format!("topic {i}.{k}"));
+        }
+        tip
+    };
+    for i in 0..merges {
+        let tip = topic(&mut h, &mainline, &mut t, i, "refs/heads/topic");
+        t += 100;
+        let last = mainline[mainline.len() - 1];
+        mainline.push(h.commit(UPSTREAM, &[last, tip], t, &format!("merge {i}")));
+    }
+    let fork = mainline[mainline.len() - 1 - behind];
+    t += 100;
+    let local = h.commit("refs/heads/main", &[fork], t, "local work");
+    let old = topic(&mut h, &mainline, &mut t, 5, "refs/heads/topic");
+    t += 100;
+    let merged = h.commit("refs/heads/main", &[local, old], t, "local merge");
+    h.reset("refs/heads/main", merged);
+    h.reset(UPSTREAM, mainline[mainline.len() - 1]);
+    h.stream.push_str(&format!(
+        "reset refs/heads/topic\nfrom {}\n\n",
+        "0".repeat(40)
+    ));
+    h
+}
+
+/// A repo at `work/<name>` holding `history`, with `main` tracking
+/// `origin/main` and a clean work tree, registered with gita.
+fn imported_repo(env: &TestEnv, name: &str, history: &History) -> PathBuf {
+    let dir = env.work.join(name);
+    fs::create_dir_all(&dir).expect("mkdir repo");
+    env.git(&dir, &["init", "-q", "-b", "main"]);
+    git_with_input(env, &dir, &["fast-import", "--quiet"], &history.stream);
+    for (key, value) in [
+        ("remote.origin.url", "/nonexistent/origin.git"),
+        ("remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*"),
+        ("branch.main.remote", "origin"),
+        ("branch.main.merge", "refs/heads/main"),
+    ] {
+        env.git(&dir, &["config", key, value]);
+    }
+    env.git(&dir, &["reset", "-q", "--hard"]);
+    env.gita(&["add", name]).ok();
+    dir
+}
+
+/// The exact counts, from the full list of each side's commits (no early
+/// stop involved).
+fn true_counts(env: &TestEnv, dir: &Path, left: &str, right: &str) -> (usize, usize) {
+    let list = |tip: &str| -> std::collections::HashSet<String> {
+        env.git(dir, &["rev-list", tip])
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    let (l, r) = (list(left), list(right));
+    (l.difference(&r).count(), r.difference(&l).count())
+}
+
+/// `gita ll` with the gix and the git engine: identical tables, exit 0.
+fn both_engines(env: &TestEnv) -> String {
+    let gix = gita_engine(env, "gix", &["ll"]);
+    let git = gita_engine(env, "git", &["ll"]);
+    assert_eq!((gix.code, git.code), (0, 0), "{}{}", gix.stderr, git.stderr);
+    assert_eq!(
+        gix.stdout, git.stdout,
+        "engines differ\ngix:\n{}\ngit:\n{}",
+        gix.stdout, git.stdout
+    );
+    gix.stdout
+}
+
+#[test]
+fn merge_heavy_skewed_history_counts_match_git_with_and_without_commit_graph() {
+    let env = TestEnv::new();
+    let history = merge_heavy(120, 30);
+    let plain = imported_repo(&env, "plain", &history);
+    let graph = imported_repo(&env, "graph", &history);
+    env.git(&graph, &["commit-graph", "write", "--reachable"]);
+    // A commit-graph written before the last 12 merges were fetched (and
+    // before the local commits): the walk starts outside the graph.
+    let partial = imported_repo(&env, "partial", &history);
+    let older = env.git(&partial, &["rev-parse", &format!("{UPSTREAM}~12")]);
+    git_with_input(
+        &env,
+        &partial,
+        &["commit-graph", "write", "--stdin-commits"],
+        &older,
+    );
+    for dir in [&graph, &partial] {
+        assert!(dir.join(".git/objects/info/commit-graph").is_file());
+    }
+    // A shallow clone: the history ends at its boundary for both engines.
+    let url = format!("file://{}", plain.display());
+    env.git(
+        &env.work,
+        &["clone", "-q", "--depth", "40", &url, "shallow"],
+    );
+    let shallow = env.work.join("shallow");
+    env.git(&shallow, &["reset", "-q", "--hard", "HEAD~15"]);
+    env.commit(&shallow, "s.txt", "s\n", "shallow local work");
+    env.gita(&["add", "shallow"]).ok();
+    // A shallow boundary with the commits behind it still present: they do
+    // not count (git grafts them away).
+    let cut = imported_repo(&env, "cut", &history);
+    let boundary = env.git(&cut, &["rev-parse", &format!("{UPSTREAM}~20")]);
+    write(&cut.join(".git/shallow"), &boundary);
+
+    let table = both_engines(&env);
+    let (ahead, behind) = true_counts(&env, &plain, "main", UPSTREAM);
+    assert!(ahead > 3 && behind > 60, "{ahead}/{behind}");
+    for name in ["plain", "graph", "partial"] {
+        assert_eq!(
+            row(&table, name)[2],
+            format!("[⇕{ahead}/{behind}]"),
+            "{name}:\n{table}"
+        );
+    }
+    for (name, dir, upstream) in [
+        ("shallow", &shallow, "origin/main"),
+        ("cut", &cut, UPSTREAM),
+    ] {
+        let (ahead, behind) = true_counts(&env, dir, "main", upstream);
+        assert_eq!(row(&table, name)[2], format!("[⇕{ahead}/{behind}]"));
+    }
+
+    let json = gita_engine(&env, "gix", &["ll", "--json"]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    assert_eq!(json.stdout.matches("\"counts_bounded\": false").count(), 5);
+    // Reading never writes: no commit-graph appears where there was none.
+    assert!(!plain.join(".git/objects/info/commit-graph").exists());
+}
+
+/// Histories where a walk ordered by commit date and stopped as soon as
+/// every queued commit is reached from both sides would count X (and its
+/// parent Y) as ahead: the right side reaches X only through commits dated
+/// long before it.
+fn skewed(chain: usize) -> History {
+    let mut h = History::default();
+    let b = "refs/heads/scratch";
+    let r = h.commit(b, &[], 1_000, "root");
+    let y = h.commit(b, &[r], 90_000, "y");
+    let x = h.commit(b, &[y], 100_000, "x");
+    // The way from the shared commit D down to X: `chain` commits dated
+    // after X (through which the walk must keep going), else two before it.
+    let mut below = x;
+    if chain == 0 {
+        for time in [5_000, 10_000] {
+            below = h.commit(b, &[below], time, "old");
+        }
+    } else {
+        for k in 0..chain {
+            below = h.commit(b, &[below], 900_000 + k as i64, "chain");
+        }
+    }
+    let d = h.commit(b, &[below], 50_000, "d");
+    let q = h.commit(b, &[r], 60_000, "q");
+    let local = h.commit("refs/heads/main", &[d, x, q], 2_000_000, "local");
+    let upstream = h.commit(UPSTREAM, &[d, q], 2_000_000, "upstream");
+    h.reset("refs/heads/main", local);
+    h.reset(UPSTREAM, upstream);
+    h.stream
+        .push_str(&format!("reset {b}\nfrom {}\n\n", "0".repeat(40)));
+    h
+}
+
+#[test]
+fn skewed_dates_do_not_stop_the_walk_early() {
+    let env = TestEnv::new();
+    for (name, chain) in [("stale", 0), ("chain", 60)] {
+        let history = skewed(chain);
+        imported_repo(&env, name, &history);
+        let graph = imported_repo(&env, &format!("{name}-graph"), &history);
+        env.git(&graph, &["commit-graph", "write", "--reachable"]);
+        let dir = env.work.join(name);
+        assert_eq!(true_counts(&env, &dir, "main", UPSTREAM), (1, 1));
+    }
+    let table = both_engines(&env);
+    for name in ["stale", "stale-graph", "chain", "chain-graph"] {
+        assert_eq!(row(&table, name)[2], "[⇕1/1]", "{name}:\n{table}");
+    }
 }

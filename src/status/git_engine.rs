@@ -164,6 +164,7 @@ pub fn read(req: &Request) -> anyhow::Result<RepoStatus> {
         upstream,
         upstream_gone,
         ahead_behind,
+        counts_bounded: false,
         dirty: status.dirty,
         staged: status.staged,
         untracked: status.untracked,

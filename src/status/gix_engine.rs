@@ -1,5 +1,5 @@
 //! In-process status engine on `gix`: no git process per repo. Reads HEAD,
-//! upstream and ahead/behind (two hidden-tip walks), the stash, staged changes
+//! upstream and ahead/behind (one walk, see `ahead_behind`), the stash, staged changes
 //! (tree vs index, with the cache-tree shortcut), unstaged changes (index vs
 //! work tree) and untracked files (a directory walk that stops at the first
 //! hit). Read-only: the index is never refreshed or written.
@@ -13,8 +13,8 @@ use gix::status::plumbing::index_as_worktree::{self, EntryStatus};
 use gix::status::plumbing::index_as_worktree_with_renames as iwr;
 
 use super::{
-    CommitInfo, Engine, Head, RepoStatus, Request, decode_subject, dir_flags, resolve_against,
-    shorten_ref, subject_of,
+    CommitInfo, Engine, Head, RepoStatus, Request, ahead_behind, decode_subject, dir_flags,
+    resolve_against, shorten_ref, subject_of,
 };
 
 /// Reads one repository in-process. `in_repo`: the current directory is the
@@ -42,10 +42,12 @@ pub fn read(req: &Request, in_repo: bool) -> anyhow::Result<RepoStatus> {
         },
     };
 
-    let (upstream, ahead_behind, upstream_gone) = match &branch_full {
+    let (upstream, counts, upstream_gone) = match &branch_full {
         Some(full) => compare_upstream(&repo, full.as_ref(), head_id, req.remote.as_deref())?,
         None => (None, None, false),
     };
+    let ahead_behind = counts.map(|c| (c.ahead, c.behind));
+    let counts_bounded = counts.is_some_and(|c| c.bounded);
 
     let stash_count = stash_count(&repo)?;
 
@@ -61,6 +63,7 @@ pub fn read(req: &Request, in_repo: bool) -> anyhow::Result<RepoStatus> {
         upstream,
         upstream_gone,
         ahead_behind,
+        counts_bounded,
         dirty,
         staged,
         untracked,
@@ -164,7 +167,7 @@ fn describe_exact_tag(
     Ok(best.map(|(_, _, name)| name))
 }
 
-type Comparison = (Option<String>, Option<(usize, usize)>, bool);
+type Comparison = (Option<String>, Option<ahead_behind::Counts>, bool);
 
 fn compare_upstream(
     repo: &gix::Repository,
@@ -201,26 +204,14 @@ fn compare_upstream(
     let Some(head) = head else {
         return Ok((Some(display), None, true));
     };
+    // In sync is the common case: no need to open the commit-graph for it.
     if upstream == head {
-        return Ok((Some(display), Some((0, 0)), false));
+        return Ok((Some(display), Some(ahead_behind::Counts::default()), false));
     }
-    let ahead = count_walk(repo, head, upstream)?;
-    let behind = count_walk(repo, upstream, head)?;
-    Ok((Some(display), Some((ahead, behind)), false))
-}
-
-/// Commits reachable from `tip` but not from `hidden`.
-fn count_walk(
-    repo: &gix::Repository,
-    tip: gix::ObjectId,
-    hidden: gix::ObjectId,
-) -> anyhow::Result<usize> {
-    let mut n = 0;
-    for info in repo.rev_walk([tip]).with_hidden([hidden]).all()? {
-        info?;
-        n += 1;
-    }
-    Ok(n)
+    let commits = ahead_behind::RepoCommits::new(repo)?;
+    let (left, right) = (commits.id(head), commits.id(upstream));
+    let counts = ahead_behind::count(commits, left, right, ahead_behind::WALK_LIMIT)?;
+    Ok((Some(display), Some(counts), false))
 }
 
 fn stash_count(repo: &gix::Repository) -> anyhow::Result<usize> {

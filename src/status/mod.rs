@@ -2,6 +2,7 @@
 //! read it: in-process `gix` (fast path) and `git` subprocesses (fallback for
 //! anything gix cannot read). Both produce the same [`RepoStatus`].
 
+pub mod ahead_behind;
 pub mod git_engine;
 pub mod gix_engine;
 pub mod pool;
@@ -73,6 +74,10 @@ pub struct RepoStatus {
     pub upstream_gone: bool,
     /// Commits on HEAD not on the upstream, and the reverse; `None` without a usable upstream.
     pub ahead_behind: Option<(usize, usize)>,
+    /// The counts are lower bounds: the gix engine's walk stopped at its limit
+    /// ([`ahead_behind::WALK_LIMIT`]) before it knew them exactly.
+    #[serde(default)]
+    pub counts_bounded: bool,
     /// Tracked files differ between index and work tree (or a merge conflict).
     pub dirty: bool,
     /// The index differs from HEAD (or a merge conflict).
@@ -281,6 +286,7 @@ mod tests {
             upstream: None,
             upstream_gone: false,
             ahead_behind: None,
+            counts_bounded: false,
             dirty: false,
             staged: false,
             untracked: false,
