@@ -36,6 +36,7 @@ mod table;
 mod tip;
 mod trust;
 mod words;
+mod workers;
 mod workspace;
 
 fn main() -> ExitCode {

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 
+use super::model::{MAX_SUBMODULE_DEPTH, Options, Reason, RepoCheck, operation_in, uncommitted};
 use super::walk::COUNT_CAP;
-use super::{MAX_SUBMODULE_DEPTH, Options, Reason, RepoCheck, operation_in, uncommitted};
 use crate::status::{self, Engine, EngineChoice, Head, Request};
 
 /// Runs git in `dir` with `flags`; stdout on success, else the first line

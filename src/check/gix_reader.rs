@@ -8,8 +8,10 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use gix::ObjectId;
 use gix::bstr::ByteSlice;
 
+use super::model::{
+    MAX_SUBMODULE_DEPTH, Options, Reason, RepoCheck, at_risk, operation_in, uncommitted,
+};
 use super::walk::{self, Held};
-use super::{MAX_SUBMODULE_DEPTH, Options, Reason, RepoCheck, at_risk, operation_in, uncommitted};
 use crate::status::{self, Engine, EngineChoice, Head, Request, dir_flags, resolve_against};
 
 /// Checks one repository. `in_repo`: the current directory is the repo's

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use anyhow::{Context as _, bail};
 
-use super::{CommitInfo, Engine, Head, RepoStatus, Request};
+use super::model::{CommitInfo, Engine, Head, RepoStatus, Request};
 
 /// What `git status --porcelain=v2 --branch --show-stash -z` tells us.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

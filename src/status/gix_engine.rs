@@ -12,9 +12,10 @@ use gix::bstr::{BStr, ByteSlice};
 use gix::status::plumbing::index_as_worktree::{self, EntryStatus};
 use gix::status::plumbing::index_as_worktree_with_renames as iwr;
 
-use super::{
-    CommitInfo, Engine, Head, RepoStatus, Request, ahead_behind, decode_subject, dir_flags,
-    resolve_against, shorten_ref, subject_of,
+use super::ahead_behind;
+use super::model::{
+    CommitInfo, Engine, Head, RepoStatus, Request, decode_subject, dir_flags, resolve_against,
+    shorten_ref, subject_of,
 };
 
 /// Reads one repository in-process. `in_repo`: the current directory is the
