@@ -95,7 +95,7 @@ Sources:
 
 Names: GitHub, Gitea and Forgejo repos are named as on the forge (api); GitLab repos by their
 full path (group/sub/repo), so the clones keep the group tree. A name that gita cannot take as a
-repo name, or a clone URL it refuses (see the manifest rules in the README), is reported and
+repo name, or a clone URL it refuses (see the manifest rules in docs/workspaces.md), is reported and
 skipped.
 
 Filters: archived repos and forks are left out unless --archived / --forks; --visibility keeps one

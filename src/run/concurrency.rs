@@ -10,7 +10,7 @@ use crate::ctx::Ctx;
 /// the bound is well above the core count; yet it keeps hundreds of repos
 /// from starting hundreds of git and ssh processes at once, which exhausts
 /// file descriptors and trips servers' connection limits (sshd's
-/// `MaxStartups`). See the README ("Concurrency default") and bench/fetch.sh.
+/// `MaxStartups`). See "Concurrency default" in docs/running.md and bench/fetch.sh.
 pub const DEFAULT_JOBS: usize = 64;
 
 /// The bound for a run whose `-j` is `flag`.

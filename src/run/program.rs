@@ -88,7 +88,7 @@ impl DetachedEnv {
         Self::for_env(|k| std::env::var_os(k))
     }
 
-    /// Why each variable, see the README section "Password prompts":
+    /// Why each variable, see "Password prompts" in docs/running.md:
     /// - `GIT_TERMINAL_PROMPT=0`: git fails instead of prompting for
     ///   credentials (it could not anyway: no controlling terminal).
     /// - `GIT_ASKPASS=false` unless the user set `GIT_ASKPASS`: git would
