@@ -14,54 +14,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::SystemTime;
 
-use common::TestEnv;
+use common::{TestEnv, write};
 use serde_json::Value;
-
-/// A finished `gita` run.
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs gita with `GITA_STATUS_ENGINE` set to `engine` ("" = default).
-fn gita_engine(env: &TestEnv, engine: &str, args: &[&str]) -> Out {
-    let mut cmd = env.cmd();
-    if !engine.is_empty() {
-        cmd.env("GITA_STATUS_ENGINE", engine);
-    }
-    let out = cmd.args(args).output().expect("run gita");
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-/// Runs git in `dir` (hermetic) and returns whether it succeeded.
-fn git_ok(env: &TestEnv, dir: &Path, args: &[&str]) -> bool {
-    let mut cmd = Command::new("git");
-    env.hermetic(&mut cmd);
-    cmd.current_dir(dir)
-        .args(args)
-        .output()
-        .expect("run git")
-        .status
-        .success()
-}
-
-fn write(path: &Path, text: &str) {
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).expect("mkdir");
-    }
-    fs::write(path, text).expect("write");
-}
 
 /// `gita check --json` parsed: repo name → its object.
 fn check_json(env: &TestEnv, engine: &str, args: &[&str]) -> (i32, BTreeMap<String, Value>) {
     let mut all = vec!["check", "--json"];
     all.extend_from_slice(args);
-    let out = gita_engine(env, engine, &all);
+    let out = env.gita_engine(engine, &all);
     assert_eq!(out.stderr, "", "stderr of {all:?} ({engine})");
     let parsed: Value = serde_json::from_str(&out.stdout).expect("check --json is JSON");
     let map = parsed
@@ -145,7 +105,7 @@ fn every_risk(env: &TestEnv) -> BTreeMap<String, Vec<&'static str>> {
     env.git(&conflict, &["checkout", "-q", "main"]);
     env.commit(&conflict, "README.md", "main\n", "main side");
     env.git(&conflict, &["push", "-q"]);
-    assert!(!git_ok(env, &conflict, &["merge", "-q", "other"]));
+    assert!(!env.git_ok(&conflict, &["merge", "-q", "other"]));
     expect(
         "conflict",
         &["conflicts", "staged", "unstaged", "operation"],
@@ -205,7 +165,7 @@ fn every_risk(env: &TestEnv) -> BTreeMap<String, Vec<&'static str>> {
     env.git(&rebase, &["checkout", "-q", "main"]);
     env.commit(&rebase, "README.md", "main\n", "main edit");
     env.git(&rebase, &["push", "-q"]);
-    assert!(!git_ok(env, &rebase, &["rebase", "-q", "side"]));
+    assert!(!env.git_ok(&rebase, &["rebase", "-q", "side"]));
     expect("rebase", &["conflicts", "staged", "unstaged", "operation"]);
 
     let bisect = synced(env, "bisect");
@@ -352,7 +312,7 @@ fn every_risk_present_and_absent_with_both_engines() {
 fn text_lines_name_each_risk_and_count_the_repos() {
     let env = TestEnv::new();
     let want = every_risk(&env);
-    let out = gita_engine(&env, "", &["check"]);
+    let out = env.gita_engine("", &["check"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert_eq!(out.stderr, "");
     let lines: Vec<&str> = out.stdout.lines().collect();
@@ -409,7 +369,7 @@ fn text_lines_name_each_risk_and_count_the_repos() {
         out.stdout
     );
     // Same lines from the git engine.
-    assert_eq!(gita_engine(&env, "git", &["check"]).stdout, out.stdout);
+    assert_eq!(env.gita_engine("git", &["check"]).stdout, out.stdout);
 }
 
 #[test]
@@ -422,15 +382,15 @@ fn exit_status_quiet_and_usage_errors() {
     env.gita(&["group", "add", "clean", "-n", "good"]).ok();
 
     // Nothing at risk: 0, with the count line.
-    let out = gita_engine(&env, "", &["check", "clean"]);
+    let out = env.gita_engine("", &["check", "clean"]);
     assert_eq!(
         (out.code, out.stdout.as_str()),
         (0, "0 of 1 repo has work only here\n")
     );
-    let out = gita_engine(&env, "", &["check", "good"]);
+    let out = env.gita_engine("", &["check", "good"]);
     assert_eq!(out.code, 0);
     // Something at risk: 1.
-    let out = gita_engine(&env, "", &["check"]);
+    let out = env.gita_engine("", &["check"]);
     assert_eq!(out.code, 1);
     assert_eq!(
         out.stdout,
@@ -442,7 +402,7 @@ fn exit_status_quiet_and_usage_errors() {
         (vec!["check", "--quiet", "clean"], 0),
         (vec!["check", "-q", "dirty"], 1),
     ] {
-        let out = gita_engine(&env, "", &args);
+        let out = env.gita_engine("", &args);
         assert_eq!(
             (out.code, out.stdout.as_str(), out.stderr.as_str()),
             (code, "", ""),
@@ -451,7 +411,7 @@ fn exit_status_quiet_and_usage_errors() {
     }
     // The context group applies without names.
     env.gita(&["context", "good"]).ok();
-    assert_eq!(gita_engine(&env, "", &["check", "-q"]).code, 0);
+    assert_eq!(env.gita_engine("", &["check", "-q"]).code, 0);
     env.gita(&["context", "none"]).ok();
 
     // Usage errors: 2, nothing on stdout.
@@ -460,18 +420,18 @@ fn exit_status_quiet_and_usage_errors() {
         vec!["check", "--json", "-q"],
         vec!["check", "--no-such-flag"],
     ] {
-        let out = gita_engine(&env, "", &args);
+        let out = env.gita_engine("", &args);
         assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
         assert_eq!(out.stdout, "", "{args:?}");
         assert!(!out.stderr.is_empty(), "{args:?}");
     }
-    let out = gita_engine(&env, "libgit2", &["check"]);
+    let out = env.gita_engine("libgit2", &["check"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("GITA_STATUS_ENGINE"), "{}", out.stderr);
 
     // A repo that cannot be read is reported and counts.
     fs::remove_dir_all(env.work.join("clean")).expect("remove");
-    let out = gita_engine(&env, "", &["check", "clean"]);
+    let out = env.gita_engine("", &["check", "clean"]);
     assert_eq!(out.code, 1);
     assert!(out.stdout.starts_with("clean  error: "), "{}", out.stdout);
     assert!(
@@ -486,7 +446,7 @@ fn exit_status_quiet_and_usage_errors() {
     assert!(json["clean"]["error"].is_string());
     assert_eq!(json["clean"]["engine"], Value::Null);
     assert_eq!(json["clean"]["reasons"], serde_json::json!([]));
-    assert_eq!(gita_engine(&env, "", &["check", "-q", "clean"]).code, 1);
+    assert_eq!(env.gita_engine("", &["check", "-q", "clean"]).code, 1);
 }
 
 #[test]
@@ -497,7 +457,7 @@ fn json_shape_has_every_key() {
     write(&dirty.join("README.md"), "x\n");
     env.gita(&["add", "clean", "dirty"]).ok();
     env.gita(&["group", "add", "dirty", "-n", "g1"]).ok();
-    let out = gita_engine(&env, "", &["check", "--json"]);
+    let out = env.gita_engine("", &["check", "--json"]);
     assert_eq!(out.code, 1);
     let parsed: Value = serde_json::from_str(&out.stdout).expect("JSON");
     let list = parsed.as_array().expect("array");
@@ -577,7 +537,7 @@ fn tags_only_with_the_option() {
             "{engine}"
         );
     }
-    let out = gita_engine(&env, "", &["check", "--tags"]);
+    let out = env.gita_engine("", &["check", "--tags"]);
     assert_eq!(
         out.stdout.lines().next(),
         Some("tagged  tags on no remote: local-marker v1.1-rc")
@@ -593,14 +553,14 @@ fn fetch_first_updates_what_remotes_hold() {
     let url = format!("file://{}", bare.display());
     env.git(&repo, &["push", "-q", &url, "main"]);
     env.gita(&["add", "stale"]).ok();
-    let out = gita_engine(&env, "", &["check"]);
+    let out = env.gita_engine("", &["check"]);
     assert_eq!(out.code, 1);
     assert!(
         out.stdout.contains("main: 1 commit on no remote"),
         "{}",
         out.stdout
     );
-    let out = gita_engine(&env, "", &["check", "--fetch"]);
+    let out = env.gita_engine("", &["check", "--fetch"]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert_eq!(out.stdout, "0 of 1 repo has work only here\n");
     assert!(out.stderr.contains("1 ok"), "{}", out.stderr);
@@ -622,7 +582,7 @@ fn names_and_groups_select_repos() {
     assert_eq!(names(&["ab"]), ["a", "b"]);
     assert_eq!(names(&["c"]), ["c"]);
     assert_eq!(names(&["ab", "c"]), ["a", "b", "c"]);
-    let out = gita_engine(&env, "", &["check", "ab"]);
+    let out = env.gita_engine("", &["check", "ab"]);
     assert!(
         out.stdout.ends_with("2 of 2 repos have work only here\n"),
         "{}",
@@ -637,12 +597,12 @@ fn names_from_repos_are_sanitised() {
     // Bidi overrides are valid in ref names and could disguise the text.
     env.git(&repo, &["branch", "x\u{202e}gnp.exe"]);
     env.gita(&["add", "evil"]).ok();
-    let out = gita_engine(&env, "", &["check", "--color", "always"]);
+    let out = env.gita_engine("", &["check", "--color", "always"]);
     assert!(out.stdout.contains("x?gnp.exe"), "{}", out.stdout);
     assert!(!out.stdout.contains('\u{202e}'));
     // Colors: the upstream color of `ll` (no_remote: white).
     assert!(out.stdout.contains("\u{1b}[37m"), "{:?}", out.stdout);
-    let plain = gita_engine(&env, "", &["check", "--color", "always", "-C"]);
+    let plain = env.gita_engine("", &["check", "--color", "always", "-C"]);
     assert!(!plain.stdout.contains('\u{1b}'), "{:?}", plain.stdout);
 }
 
@@ -791,17 +751,15 @@ fn snapshot_tree(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, SystemTime)> {
 fn check_leaves_repos_byte_for_byte_unchanged() {
     let env = TestEnv::new();
     every_risk(&env);
-    // Stat-dirty index entries (same content, new mtime): a plain
+    // Stat-dirty index entries (same content, another mtime): a plain
     // `git status` would rewrite the index to refresh them.
-    std::thread::sleep(std::time::Duration::from_millis(1100));
     for name in ["safe", "stash", "unpushed", "super"] {
-        let file = env.work.join(name).join("README.md");
-        write(&file, &fs::read_to_string(&file).expect("read"));
+        common::set_mtime(&env.work.join(name).join("README.md"), -3600);
     }
     let before = snapshot_tree(&env.root);
     for engine in ["gix", "git", ""] {
-        gita_engine(&env, engine, &["check"]);
-        gita_engine(&env, engine, &["check", "--json", "--tags"]);
+        env.gita_engine(engine, &["check"]);
+        env.gita_engine(engine, &["check", "--json", "--tags"]);
     }
     let after = snapshot_tree(&env.root);
     let changed: Vec<_> = before
@@ -827,9 +785,9 @@ fn more_operations_nested_submodules_and_detached_worktrees() {
         repo
     };
     let pick = conflicting("pick");
-    assert!(!git_ok(&env, &pick, &["cherry-pick", "side"]));
+    assert!(!env.git_ok(&pick, &["cherry-pick", "side"]));
     let revert = conflicting("revert");
-    assert!(!git_ok(&env, &revert, &["revert", "--no-edit", "HEAD~1"]));
+    assert!(!env.git_ok(&revert, &["revert", "--no-edit", "HEAD~1"]));
 
     // super → mid → inner, each pushed; an untracked file deep inside.
     let (_, inner_bare) = env.repo_with_remote("inner");
@@ -920,7 +878,7 @@ fn more_operations_nested_submodules_and_detached_worktrees() {
     let w = reason(&gix["wtrepo"]["reasons"], "worktree");
     assert_eq!(kinds(&w["reasons"]), ["detached_head"]);
     assert_eq!(w["reasons"][0]["count"], 1);
-    let out = gita_engine(&env, "", &["check", "nest"]);
+    let out = env.gita_engine("", &["check", "nest"]);
     assert_eq!(
         out.stdout,
         "nest  submodule mid/inner: untracked files\n0 of 1 repo has work only here\n"

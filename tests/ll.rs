@@ -13,47 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::SystemTime;
 
-use common::TestEnv;
-
-/// A finished `gita ll`.
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs gita with `GITA_STATUS_ENGINE` set to `engine` ("" = default).
-fn gita_engine(env: &TestEnv, engine: &str, args: &[&str]) -> Out {
-    let mut cmd = env.cmd();
-    if !engine.is_empty() {
-        cmd.env("GITA_STATUS_ENGINE", engine);
-    }
-    let out = cmd.args(args).output().expect("run gita");
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-/// Runs git in `dir` (hermetic) and returns whether it succeeded.
-fn git_status_ok(env: &TestEnv, dir: &Path, args: &[&str]) -> bool {
-    let mut cmd = Command::new("git");
-    env.hermetic(&mut cmd);
-    cmd.current_dir(dir)
-        .args(args)
-        .output()
-        .expect("run git")
-        .status
-        .success()
-}
-
-fn write(path: &Path, text: &str) {
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).expect("mkdir");
-    }
-    fs::write(path, text).expect("write");
-}
+use common::{TestEnv, write};
 
 /// The row of `name` split into whitespace-separated words.
 fn row<'a>(table: &'a str, name: &str) -> Vec<&'a str> {
@@ -166,7 +126,7 @@ fn every_state(env: &TestEnv) -> Vec<(String, String, String)> {
     env.commit(&conflict, "README.md", "other\n", "other side");
     env.git(&conflict, &["checkout", "-q", "main"]);
     env.commit(&conflict, "README.md", "main\n", "main side");
-    assert!(!git_status_ok(env, &conflict, &["merge", "-q", "other"]));
+    assert!(!env.git_ok(&conflict, &["merge", "-q", "other"]));
     expect("conflict", "main", "[*+∅]");
 
     // `branch.main.remote = .`: the upstream is a local branch.
@@ -299,9 +259,9 @@ fn every_state_same_row_from_both_engines() {
     let env = TestEnv::new();
     let expected = every_state(&env);
 
-    let gix = gita_engine(&env, "gix", &["ll"]);
-    let git = gita_engine(&env, "git", &["ll"]);
-    let auto = gita_engine(&env, "", &["ll"]);
+    let gix = env.gita_engine("gix", &["ll"]);
+    let git = env.gita_engine("git", &["ll"]);
+    let auto = env.gita_engine("", &["ll"]);
     assert_eq!(
         gix.stdout, git.stdout,
         "engines differ\ngix:\n{}\ngit:\n{}",
@@ -347,8 +307,8 @@ fn every_state_same_row_from_both_engines() {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let gix_json = gita_engine(&env, "gix", &["ll", "--json"]);
-    let git_json = gita_engine(&env, "git", &["ll", "--json"]);
+    let gix_json = env.gita_engine("gix", &["ll", "--json"]);
+    let git_json = env.gita_engine("git", &["ll", "--json"]);
     assert_eq!(strip(&gix_json.stdout), strip(&git_json.stdout));
     assert!(gix_json.stdout.contains("\"engine\": \"gix\""));
     assert!(
@@ -431,7 +391,7 @@ fn reftable_repo_is_read_through_the_git_fallback() {
     );
     let json = env.gita(&["ll", "--json"]).ok().stdout;
     assert!(json.contains("\"engine\": \"git\""), "{json}");
-    assert_eq!(gita_engine(&env, "git", &["ll"]).stdout, run.stdout);
+    assert_eq!(env.gita_engine("git", &["ll"]).stdout, run.stdout);
 }
 
 #[test]
@@ -462,7 +422,7 @@ fn sha256_repo_is_read_through_the_git_fallback() {
         "{json}"
     );
     // Forcing gix shows gix's own refusal as an error row.
-    let forced = gita_engine(&env, "gix", &["ll"]);
+    let forced = env.gita_engine("gix", &["ll"]);
     assert_eq!(forced.code, 1);
     assert!(
         row(&forced.stdout, "sha")[1] == "error:",
@@ -495,19 +455,28 @@ fn snapshot_tree(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, SystemTime)> {
 fn ll_leaves_repos_byte_for_byte_unchanged() {
     let env = TestEnv::new();
     every_state(&env);
-    // Make index entries stat-dirty (same content, new mtime): a plain
+    // Make index entries stat-dirty (same content, another mtime): a plain
     // `git status` would rewrite the index to refresh them.
-    std::thread::sleep(std::time::Duration::from_millis(1100));
     for name in ["insync", "stash", "ahead"] {
-        write(
-            &env.work.join(name).join("README.md"),
-            &fs::read_to_string(env.work.join(name).join("README.md")).expect("read"),
-        );
+        common::set_mtime(&env.work.join(name).join("README.md"), -3600);
     }
     let before = snapshot_tree(&env.root);
     for engine in ["gix", "git", ""] {
-        gita_engine(&env, engine, &["ll"]);
-        gita_engine(&env, engine, &["ll", "--json", "-r", "origin"]);
+        for args in [&["ll"][..], &["ll", "--json", "-r", "origin"]] {
+            let run = env.gita_engine(engine, args);
+            // Only `missing` (its folder is gone) is an error row: exit 1,
+            // with every other row printed.
+            assert_eq!(
+                run.code, 1,
+                "{engine} {args:?}:\n{}{}",
+                run.stdout, run.stderr
+            );
+            assert!(
+                run.stdout.contains("insync"),
+                "{engine} {args:?}: {}",
+                run.stdout
+            );
+        }
     }
     let after = snapshot_tree(&env.root);
     let changed: Vec<_> = before
@@ -597,7 +566,7 @@ fn groups_select_and_group_by() {
     env.gita(&["context", "back"]).ok();
     assert_eq!(names_of(&env.gita(&["ll"]).ok().stdout), ["busy"]);
     // An unknown name is an error with a suggestion, and nothing is printed.
-    let run = gita_engine(&env, "", &["ll", "mesy"]);
+    let run = env.gita_engine("", &["ll", "mesy"]);
     assert_eq!((run.code, run.stdout.as_str()), (1, ""));
     assert!(
         run.stderr.starts_with("gita: error:") && run.stderr.contains("messy"),
@@ -619,22 +588,22 @@ fn compare_with_another_remote() {
     env.git(&repo, &["reset", "-q", "--hard", "HEAD~1"]);
     env.gita(&["add", "fork"]).ok();
     for engine in ["gix", "git"] {
-        let origin = gita_engine(&env, engine, &["ll"]);
+        let origin = env.gita_engine(engine, &["ll"]);
         assert_eq!(row(&origin.stdout, "fork")[2], "[]", "{engine}");
-        let up = gita_engine(&env, engine, &["ll", "-r", "upstream"]);
+        let up = env.gita_engine(engine, &["ll", "-r", "upstream"]);
         assert_eq!(
             row(&up.stdout, "fork")[2],
             "[↓1]",
             "{engine}: {}",
             up.stdout
         );
-        let json = gita_engine(&env, engine, &["ll", "--json", "--remote", "upstream"]);
+        let json = env.gita_engine(engine, &["ll", "--json", "--remote", "upstream"]);
         assert!(
             json.stdout.contains("\"upstream\": \"upstream/main\""),
             "{}",
             json.stdout
         );
-        let none = gita_engine(&env, engine, &["ll", "-r", "nosuch"]);
+        let none = env.gita_engine(engine, &["ll", "-r", "nosuch"]);
         assert_eq!(row(&none.stdout, "fork")[2], "[∅]", "{engine}");
     }
 }
@@ -692,26 +661,27 @@ fn info_items_symbols_and_widths_from_settings() {
 fn closed_stdout_is_a_quiet_success() {
     let env = TestEnv::new();
     small_workspace(&env);
-    let mut cmd = Command::new("bash");
-    env.hermetic(&mut cmd);
-    let script = format!(
-        "'{}' ll --json | true; echo \"status=${{PIPESTATUS[0]}}\"",
-        env!("CARGO_BIN_EXE_gita")
-    );
-    let out = cmd
-        .current_dir(&env.work)
-        .args(["-c", &script])
-        .output()
-        .expect("bash");
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "status=0\n");
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    // The reading end is closed before gita starts: its first write to
+    // stdout meets a closed pipe.
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let child = env
+        .cmd()
+        .args(["ll", "--json"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn gita");
+    let run = common::wait_within(child, std::time::Duration::from_secs(60));
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(run.stderr, "");
 }
 
 #[test]
 fn bad_engine_name_is_an_error() {
     let env = TestEnv::new();
     small_workspace(&env);
-    let run = gita_engine(&env, "libgit2", &["ll"]);
+    let run = env.gita_engine("libgit2", &["ll"]);
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("GITA_STATUS_ENGINE"), "{}", run.stderr);
 }
@@ -752,10 +722,15 @@ fn unstaged_changes_that_keep_the_size_or_hide_behind_symlinks() {
     env.commit(&linked, "dir/x.txt", "x\n", "add dir");
     let exec = env.repo("exec");
     env.repo("clean");
-    // Let the index age so its entries are not racily clean: the stat data
-    // alone then decides, which is the fast path.
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    // An index written after its entries' files (its mtime an hour ahead):
+    // they are not racily clean, so the stat data alone decides, which is
+    // the fast path.
+    for dir in [&same, &linked, &exec] {
+        common::set_mtime(&dir.join(".git/index"), 3600);
+    }
     write(&same.join("README.md"), "HELLO\n");
+    // The edit lands in a later second than the commit, as it would by hand.
+    common::set_mtime(&same.join("README.md"), 60);
     fs::rename(linked.join("dir"), linked.join("real")).expect("rename");
     std::os::unix::fs::symlink("real", linked.join("dir")).expect("symlink");
     let readme = exec.join("README.md");
@@ -765,8 +740,8 @@ fn unstaged_changes_that_keep_the_size_or_hide_behind_symlinks() {
     for name in ["samesize", "symdir", "exec", "clean"] {
         env.gita(&["add", name]).ok();
     }
-    let gix = gita_engine(&env, "gix", &["ll"]);
-    let git = gita_engine(&env, "git", &["ll"]);
+    let gix = env.gita_engine("gix", &["ll"]);
+    let git = env.gita_engine("git", &["ll"]);
     assert_eq!(gix.stdout, git.stdout);
     assert_eq!(row(&gix.stdout, "samesize")[2], "[*∅]", "{}", gix.stdout);
     assert_eq!(row(&gix.stdout, "symdir")[2], "[*?∅]", "{}", gix.stdout);
@@ -832,7 +807,7 @@ fn repo_local_git_variables_of_the_caller_do_not_leak_into_any_repo() {
     let env = TestEnv::new();
     let dirs = common::three_distinct_repos(&env);
     for engine in ["gix", "git"] {
-        let plain = gita_engine(&env, engine, &["ll", "--json"]);
+        let plain = env.gita_engine(engine, &["ll", "--json"]);
         assert_eq!(plain.code, 0, "{}", plain.stderr);
         let expected = repo_facts(&plain.stdout);
         assert!(expected[1].contains("untracked=true"), "{expected:?}");
@@ -872,7 +847,7 @@ fn status_workers_ignore_repo_local_git_variables_too() {
     args.extend(dirs.iter().map(|d| d.display().to_string()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     env.gita(&args).ok();
-    let plain = gita_engine(&env, "gix", &["ll", "--json"]);
+    let plain = env.gita_engine("gix", &["ll", "--json"]);
     assert_eq!(plain.code, 0, "{}", plain.stderr);
     let expected = repo_facts(&plain.stdout);
     assert_eq!(expected.len(), 14);
@@ -894,7 +869,7 @@ fn ll_inside_a_git_hook_reads_every_repo_as_it_is() {
     // the committing repo's new index.
     let env = TestEnv::new();
     let dirs = common::three_distinct_repos(&env);
-    let plain = gita_engine(&env, "git", &["ll", "--json"]);
+    let plain = env.gita_engine("git", &["ll", "--json"]);
     assert_eq!(plain.code, 0, "{}", plain.stderr);
     let hook_out = env.root.join("hook-out");
     let hook = dirs[0].join(".git/hooks/pre-commit");
@@ -1094,8 +1069,8 @@ fn true_counts(env: &TestEnv, dir: &Path, left: &str, right: &str) -> (usize, us
 
 /// `gita ll` with the gix and the git engine: identical tables, exit 0.
 fn both_engines(env: &TestEnv) -> String {
-    let gix = gita_engine(env, "gix", &["ll"]);
-    let git = gita_engine(env, "git", &["ll"]);
+    let gix = env.gita_engine("gix", &["ll"]);
+    let git = env.gita_engine("git", &["ll"]);
     assert_eq!((gix.code, git.code), (0, 0), "{}{}", gix.stderr, git.stderr);
     assert_eq!(
         gix.stdout, git.stdout,
@@ -1159,7 +1134,7 @@ fn merge_heavy_skewed_history_counts_match_git_with_and_without_commit_graph() {
         assert_eq!(row(&table, name)[2], format!("[⇕{ahead}/{behind}]"));
     }
 
-    let json = gita_engine(&env, "gix", &["ll", "--json"]);
+    let json = env.gita_engine("gix", &["ll", "--json"]);
     assert_eq!(json.code, 0, "{}", json.stderr);
     assert_eq!(json.stdout.matches("\"counts_bounded\": false").count(), 5);
     // Reading never writes: no commit-graph appears where there was none.

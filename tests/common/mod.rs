@@ -145,6 +145,27 @@ impl TestEnv {
         self.gita_in(&self.work, args)
     }
 
+    /// Runs gita with `GITA_STATUS_ENGINE` set to `engine` ("" = default).
+    pub fn gita_engine(&self, engine: &str, args: &[&str]) -> Run {
+        let mut cmd = self.cmd();
+        if !engine.is_empty() {
+            cmd.env("GITA_STATUS_ENGINE", engine);
+        }
+        Run::from(cmd.args(args).output().expect("run gita"))
+    }
+
+    /// Runs git in `dir` and returns whether it succeeded.
+    pub fn git_ok(&self, dir: &Path, args: &[&str]) -> bool {
+        let mut cmd = Command::new("git");
+        self.hermetic(&mut cmd);
+        cmd.current_dir(dir)
+            .args(args)
+            .output()
+            .expect("run git")
+            .status
+            .success()
+    }
+
     /// Runs gita in `dir`.
     pub fn gita_in(&self, dir: &Path, args: &[&str]) -> Run {
         let out = self
@@ -405,4 +426,25 @@ pub fn default_signal_actions(cmd: &mut Command) {
             Ok(())
         });
     }
+}
+
+/// Writes `text` to `path`, creating its folder.
+pub fn write(path: &Path, text: &str) {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).expect("mkdir");
+    }
+    fs::write(path, text).expect("write");
+}
+
+/// Sets the modification time of the file at `path` to now plus `secs`
+/// (negative: in the past), instead of sleeping until the clock moves on.
+pub fn set_mtime(path: &Path, secs: i64) {
+    let now = std::time::SystemTime::now();
+    let delta = std::time::Duration::from_secs(secs.unsigned_abs());
+    let when = if secs < 0 { now - delta } else { now + delta };
+    fs::File::options()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_modified(when))
+        .expect("set mtime");
 }
