@@ -134,16 +134,37 @@ pub enum Pick {
     Done(ExitCode),
 }
 
+/// The selection step of every command that acts on repos: filters `repos`
+/// by state, names unreadable repos (`left` says what happens to them) and
+/// ends with a note when no repo matches. `quiet`: say nothing.
+pub fn pick(
+    ctx: &Ctx,
+    repos: Vec<(String, Repo)>,
+    filter: &StateFilter,
+    left: &str,
+    quiet: bool,
+) -> Result<Pick> {
+    let selection = select_by_state(ctx, repos, filter)?;
+    if !quiet {
+        selection.report_unreadable(left);
+    }
+    if filter.is_active() && selection.picked.is_empty() {
+        if !quiet {
+            selection.report_empty(filter);
+        }
+        return Ok(Pick::Done(selection.exit(Exit::Success)));
+    }
+    Ok(Pick::Run(selection))
+}
+
 /// The selection step of delegated commands, `super` and `shell`: filters
 /// `repos` by state, reports unreadable repos, and handles `--dry-run` (the
 /// picked repos, one name per line) and an empty selection (a note, exit 0).
 pub fn pick_for_run(ctx: &Ctx, repos: Vec<(String, Repo)>, args: &RunArgs) -> Result<Pick> {
-    let selection = select_by_state(ctx, repos, &args.filter)?;
-    selection.report_unreadable("not run");
-    if args.filter.is_active() && selection.picked.is_empty() {
-        selection.report_empty(&args.filter);
-        return Ok(Pick::Done(selection.exit(Exit::Success)));
-    }
+    let selection = match pick(ctx, repos, &args.filter, "not run", false)? {
+        Pick::Run(selection) => selection,
+        done @ Pick::Done(_) => return Ok(done),
+    };
     if args.dry_run {
         let mut text = String::new();
         for (name, _) in &selection.picked {

@@ -20,7 +20,7 @@ use crate::keys::{ColorName, Situation};
 use crate::print::sanitize;
 use crate::registry::{Registry, Repo};
 use crate::run::{self, Job};
-use crate::select;
+use crate::select::{self, Pick};
 use crate::status::{self, EngineChoice};
 
 const USAGE: u8 = 2;
@@ -42,16 +42,10 @@ pub fn run(ctx: &Ctx, args: &CheckArgs) -> Result<ExitCode> {
         );
     }
 
-    let selection = select::select_by_state(ctx, selected, &args.filter)?;
-    if !args.quiet {
-        selection.report_unreadable("not checked");
-    }
-    if args.filter.is_active() && selection.picked.is_empty() {
-        if !args.quiet {
-            selection.report_empty(&args.filter);
-        }
-        return Ok(selection.exit(Exit::Success));
-    }
+    let selection = match select::pick(ctx, selected, &args.filter, "not checked", args.quiet)? {
+        Pick::Run(selection) => selection,
+        Pick::Done(code) => return Ok(code),
+    };
     let selected = &selection.picked;
     if args.fetch
         && !selected.is_empty()

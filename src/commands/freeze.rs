@@ -12,7 +12,7 @@ use crate::exit::Exit;
 use crate::manifest::{Format, Manifest, ManifestGroup, ManifestRepo};
 use crate::print::sanitize;
 use crate::registry::{Context, Registry, Repo};
-use crate::select;
+use crate::select::{self, Pick};
 use crate::{git, out};
 
 pub fn run(ctx: &Ctx, args: &FreezeArgs) -> Result<ExitCode> {
@@ -28,12 +28,11 @@ pub fn run(ctx: &Ctx, args: &FreezeArgs) -> Result<ExitCode> {
         },
     };
     let names: Vec<String> = group.iter().cloned().collect();
-    let selection = select::select_by_state(ctx, reg.select(&names, &ctx.cwd)?, &args.filter)?;
-    selection.report_unreadable("not listed");
-    if args.filter.is_active() && selection.picked.is_empty() {
-        selection.report_empty(&args.filter);
-        return Ok(selection.exit(Exit::Success));
-    }
+    let selected = reg.select(&names, &ctx.cwd)?;
+    let selection = match select::pick(ctx, selected, &args.filter, "not listed", false)? {
+        Pick::Run(selection) => selection,
+        Pick::Done(code) => return Ok(code),
+    };
     let manifest = freeze(&reg, group.as_deref(), &selection.picked);
     for r in manifest.repos.iter().filter(|r| !r.path.exists()) {
         crate::warning!(
