@@ -391,6 +391,7 @@ pub fn augment<R: clap::Args>(mut app: Command, table: &BTreeMap<String, Delegat
         let sub = R::augment_args(Command::new(d.name.clone()))
             .about(d.help.clone())
             .long_about(about)
+            .after_help(crate::cli::FILTERS_HELP)
             .arg(names)
             .arg(extra);
         app = app.subcommand(sub);

@@ -29,6 +29,7 @@ mod paths;
 mod print;
 mod registry;
 mod run;
+mod select;
 mod settings;
 mod status;
 mod store;

@@ -1253,10 +1253,13 @@ fn words_after_double_dash_are_appended_to_a_delegated_command() {
     let run = env.gita(&tip).ok();
     // `log` is interactive: the path first, then the one-line log.
     assert_eq!(run.stdout, format!("{}\n{one_line_log}", dirs[1].display()));
-    // Also when the option comes before the names, with a value.
-    let run = env.gita(&["log", "-n", "1", "r1", "--format=%s"]).code(2);
+    // Also when the option comes before the names, with a value (`-n` is
+    // gita's --dry-run, so git's --max-count stands for it).
+    let run = env
+        .gita(&["log", "--max-count", "1", "r1", "--format=%s"])
+        .code(2);
     let tip = tip_line(&run.stderr);
-    assert_eq!(tip, ["log", "r1", "--", "-n", "1", "--format=%s"]);
+    assert_eq!(tip, ["log", "r1", "--", "--max-count", "1", "--format=%s"]);
     let tip: Vec<&str> = tip.iter().map(String::as_str).collect();
     let run = env.gita(&tip).ok();
     assert_eq!(

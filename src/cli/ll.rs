@@ -21,7 +21,11 @@ Branch colors by situation (change them with `gita color set`):
 
 A detached HEAD shows the tag at HEAD (as `git describe --tags --exact-match`), else the short
 hash. A repo that cannot be read shows an error row; the others still print and the exit status
-is 1. Filters combine with AND.
+is 1.
+
+Filters: every filter given must hold (AND). --ahead and --behind include diverged repos, so
+`--ahead --behind` is the same as --diverged. --clean ignores stash entries (add --no-stash for
+that). A row that cannot be read is always shown.
 
 JSON (--json): an array with one object per repo and these keys, always present (null when
 unknown): name, path, groups, error, branch, branch_name, detached, tag, head, unborn, upstream,
@@ -47,28 +51,6 @@ pub struct LlArgs {
     /// No colors (same as --color never)
     #[arg(short = 'C', long = "no-colors")]
     pub no_colors: bool,
-    /// Only repos with unstaged changes
-    #[arg(long, help_heading = "Filters")]
-    pub dirty: bool,
-    /// Only repos with staged changes
-    #[arg(long, help_heading = "Filters")]
-    pub staged: bool,
-    /// Only repos with untracked files
-    #[arg(long, help_heading = "Filters")]
-    pub untracked: bool,
-    /// Only repos with stash entries
-    #[arg(long, help_heading = "Filters")]
-    pub stashed: bool,
-    /// Only repos with local commits not on the upstream (includes diverged)
-    #[arg(long, help_heading = "Filters")]
-    pub ahead: bool,
-    /// Only repos behind their upstream (includes diverged)
-    #[arg(long, help_heading = "Filters")]
-    pub behind: bool,
-    /// Only repos that diverged from their upstream
-    #[arg(long, help_heading = "Filters")]
-    pub diverged: bool,
-    /// Only repos without a usable upstream
-    #[arg(long = "no-upstream", help_heading = "Filters")]
-    pub no_upstream: bool,
+    #[command(flatten)]
+    pub filter: super::StateFilter,
 }

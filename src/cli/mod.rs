@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 mod book;
 mod check;
+mod filters;
 mod ll;
 mod run;
 mod workspace;
@@ -15,6 +16,7 @@ mod workspace;
 pub use crate::keys::ColorWhen;
 pub use book::*;
 pub use check::*;
+pub use filters::*;
 pub use ll::*;
 pub use run::*;
 pub use workspace::*;
@@ -78,6 +80,7 @@ pub enum Command {
     /// context group, else every repo); the rest is the git command, run with
     /// each repo's flags right after `git`. `--` may separate the names from the
     /// command.
+    /// Options, filters included, come before the names: `gita super --dirty api pull`.
     ///
     /// Every line of output is prefixed with the repo's name, for one repo as for
     /// many. A git command that an interactive command runs (`log`, `show`,
@@ -86,10 +89,9 @@ pub enum Command {
     /// first, then the output unprefixed. So does a repo whose command needed
     /// the terminal (a password, passphrase, host key or editor), re-run when
     /// stdin is a terminal.
-    #[command(
-        after_help = "Examples:\n  gita super myrepo1 commit -am 'fix a bug'\n  \
-gita super repo1 repo2 checkout new-feature\n  gita super -q mygroup \"log --format='%h %s' -3\""
-    )]
+    #[command(after_help = format!("Examples:\n  gita super myrepo1 commit -am 'fix a bug'\n  \
+gita super repo1 repo2 checkout new-feature\n  gita super -q mygroup \"log --format='%h %s' -3\"\n  \
+gita super --clean -- switch main\n\n{FILTERS_HELP}"))]
     Super(CommandLineArgs),
     /// Run any shell command in repos
     ///
@@ -97,15 +99,14 @@ gita super repo1 repo2 checkout new-feature\n  gita super -q mygroup \"log --for
     /// context group, else every repo); the rest is joined into one command line
     /// run by `sh -c` in each repo, concurrently. `--` may separate the names
     /// from the command.
+    /// Options, filters included, come before the names: `gita shell --dirty api ls`.
     ///
     /// Every line of output is prefixed with the repo's name, for one repo as for
     /// many. A repo whose command needed the terminal (a password, passphrase,
     /// host key or editor) is re-run attached to it when stdin is a terminal:
     /// the repo's path first, then the output unprefixed.
-    #[command(
-        after_help = "Examples:\n  gita shell pwd\n  gita shell repo1 repo2 touch xx\n  \
-gita shell -q mygroup \"git status -s | wc -l\""
-    )]
+    #[command(after_help = format!("Examples:\n  gita shell pwd\n  gita shell repo1 repo2 touch xx\n  \
+gita shell -q mygroup \"git status -s | wc -l\"\n  gita shell --dirty -n true\n\n{FILTERS_HELP}"))]
     Shell(CommandLineArgs),
     Completions(CompletionsArgs),
     Man(ManArgs),

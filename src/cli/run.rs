@@ -17,6 +17,12 @@ pub struct RunArgs {
     /// duration_secs, attempts, stdout, stderr) instead of prefixed output
     #[arg(long)]
     pub json: bool,
+    /// List the repos the names and filters pick, one per line, and run
+    /// nothing
+    #[arg(short = 'n', long = "dry-run")]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub filter: super::StateFilter,
 }
 
 fn parse_jobs(s: &str) -> Result<usize, String> {

@@ -8,6 +8,7 @@ use crate::manifest::Format;
 
 /// Print a manifest of the repos and groups, to recreate them with `gita clone -f`
 #[derive(Debug, Args)]
+#[command(after_help = super::FILTERS_HELP)]
 pub struct FreezeArgs {
     /// Only the repos of this group (default: the context group, else all)
     #[arg(short, long, value_name = "GROUP")]
@@ -15,6 +16,8 @@ pub struct FreezeArgs {
     /// Manifest format: gita's YAML, or Python gita's CSV
     #[arg(long, value_enum, default_value_t = Format::Yaml)]
     pub format: Format,
+    #[command(flatten)]
+    pub filter: super::StateFilter,
 }
 
 /// Merge Python gita's files (repos.csv, groups.csv) into gita's registry

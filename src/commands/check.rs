@@ -18,8 +18,9 @@ use crate::ctx::Ctx;
 use crate::exit::Exit;
 use crate::keys::{ColorName, Situation};
 use crate::print::sanitize;
-use crate::registry::Registry;
+use crate::registry::{Registry, Repo};
 use crate::run::{self, Job};
+use crate::select::{self, Pick};
 use crate::status::{self, EngineChoice};
 
 const USAGE: u8 = 2;
@@ -41,33 +42,16 @@ pub fn run(ctx: &Ctx, args: &CheckArgs) -> Result<ExitCode> {
         );
     }
 
-    if args.fetch && !selected.is_empty() {
-        let table = crate::delegate::table_quiet();
-        let fetch = match table.get("fetch") {
-            Some(cmd) => cmd.clone(),
-            None => crate::delegate::builtin()
-                .remove("fetch")
-                .context("no fetch command")?,
-        };
-        let jobs = selected
-            .iter()
-            .map(|(name, repo)| {
-                Ok(Job {
-                    program: fetch.program(&repo.flags, &[])?,
-                    name: name.clone(),
-                    path: repo.path.clone(),
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let report = run::execute(ctx, jobs, &run::Options::from(&RunArgs::default()))?;
-        match report.end() {
-            // Interrupted: stop here, with the fetch's status.
-            end @ run::RunEnd::Interrupted(_) => return Ok(Exit::from(end).into()),
-            run::RunEnd::Failed if !args.quiet => crate::warning!(
-                "some fetches failed; those repos are compared with their remote-tracking refs as last fetched"
-            ),
-            run::RunEnd::Failed | run::RunEnd::Ok => {}
-        }
+    let selection = match select::pick(ctx, selected, &args.filter, "not checked", args.quiet)? {
+        Pick::Run(selection) => selection,
+        Pick::Done(code) => return Ok(code),
+    };
+    let selected = &selection.picked;
+    if args.fetch
+        && !selected.is_empty()
+        && let Some(code) = fetch_first(ctx, selected, args.quiet)?
+    {
+        return Ok(code);
     }
 
     let requests: Vec<status::Request> = selected
@@ -115,11 +99,42 @@ pub fn run(ctx: &Ctx, args: &CheckArgs) -> Result<ExitCode> {
             .and_then(|()| out.flush())
             .context("cannot write to stdout")?;
     }
-    Ok(if at_risk + unreadable > 0 {
-        ExitCode::FAILURE
+    Ok(selection.exit(if at_risk + unreadable > 0 {
+        Exit::Failure
     } else {
-        ExitCode::SUCCESS
-    })
+        Exit::Success
+    }))
+}
+
+/// `gita fetch` on the selected repos; `Some` exit status when interrupted.
+fn fetch_first(ctx: &Ctx, selected: &[(String, Repo)], quiet: bool) -> Result<Option<ExitCode>> {
+    let table = crate::delegate::table_quiet();
+    let fetch = match table.get("fetch") {
+        Some(cmd) => cmd.clone(),
+        None => crate::delegate::builtin()
+            .remove("fetch")
+            .context("no fetch command")?,
+    };
+    let jobs = selected
+        .iter()
+        .map(|(name, repo)| {
+            Ok(Job {
+                program: fetch.program(&repo.flags, &[])?,
+                name: name.clone(),
+                path: repo.path.clone(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let report = run::execute(ctx, jobs, &run::Options::from(&RunArgs::default()))?;
+    match report.end() {
+        // Interrupted: stop here, with the fetch's status.
+        end @ run::RunEnd::Interrupted(_) => return Ok(Some(Exit::from(end).into())),
+        run::RunEnd::Failed if !quiet => crate::warning!(
+            "some fetches failed; those repos are compared with their remote-tracking refs as last fetched"
+        ),
+        run::RunEnd::Failed | run::RunEnd::Ok => {}
+    }
+    Ok(None)
 }
 
 fn usage(e: &anyhow::Error) -> Result<ExitCode> {

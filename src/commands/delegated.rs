@@ -10,6 +10,7 @@ use crate::ctx::Ctx;
 use crate::delegate::Delegated;
 use crate::exit::Exit;
 use crate::run::{self, Job, Options};
+use crate::select::{self, Pick};
 
 /// `gita <delegated> [names] [-- extra…]`.
 pub fn run(
@@ -20,9 +21,14 @@ pub fn run(
     args: &RunArgs,
 ) -> Result<ExitCode> {
     let reg = ctx.registry()?;
-    let selected = reg.select(names, &ctx.cwd)?;
-    let jobs = selected
-        .into_iter()
+    let selection = match select::pick_for_run(ctx, reg.select(names, &ctx.cwd)?, args)? {
+        Pick::Run(selection) => selection,
+        Pick::Done(code) => return Ok(code),
+    };
+    let jobs = selection
+        .picked
+        .iter()
+        .cloned()
         .map(|(name, repo)| {
             Ok(Job {
                 program: cmd.program(&repo.flags, extra)?,
@@ -33,5 +39,5 @@ pub fn run(
         .collect::<Result<Vec<_>>>()?;
     let options = Options::from(args).interactive(cmd.interactive);
     let report = run::execute(ctx, jobs, &options)?;
-    Ok(Exit::from(report.end()).into())
+    Ok(selection.exit(Exit::from(report.end())))
 }

@@ -8,9 +8,11 @@ use anyhow::Result;
 
 use crate::cli::FreezeArgs;
 use crate::ctx::Ctx;
+use crate::exit::Exit;
 use crate::manifest::{Format, Manifest, ManifestGroup, ManifestRepo};
 use crate::print::sanitize;
 use crate::registry::{Context, Registry, Repo};
+use crate::select::{self, Pick};
 use crate::{git, out};
 
 pub fn run(ctx: &Ctx, args: &FreezeArgs) -> Result<ExitCode> {
@@ -25,7 +27,13 @@ pub fn run(ctx: &Ctx, args: &FreezeArgs) -> Result<ExitCode> {
             Context::None | Context::AutoNoMatch => None,
         },
     };
-    let manifest = freeze(&reg, group.as_deref(), &ctx.cwd)?;
+    let names: Vec<String> = group.iter().cloned().collect();
+    let selected = reg.select(&names, &ctx.cwd)?;
+    let selection = match select::pick(ctx, selected, &args.filter, "not listed", false)? {
+        Pick::Run(selection) => selection,
+        Pick::Done(code) => return Ok(code),
+    };
+    let manifest = freeze(&reg, group.as_deref(), &selection.picked);
     for r in manifest.repos.iter().filter(|r| !r.path.exists()) {
         crate::warning!(
             "{}: folder {} is missing; listed without url and branch",
@@ -51,14 +59,12 @@ pub fn run(ctx: &Ctx, args: &FreezeArgs) -> Result<ExitCode> {
             out!("{}", manifest.to_csv())?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(selection.exit(Exit::Success))
 }
 
-/// The manifest of `group` (or every repo and group).
-pub fn freeze(reg: &Registry, group: Option<&str>, cwd: &std::path::Path) -> Result<Manifest> {
-    let names: Vec<String> = group.map(|g| vec![g.to_string()]).unwrap_or_default();
-    let selected = reg.select(&names, cwd)?;
-    let repos = crate::parallel::map(&selected, crate::parallel::GIT_READERS, |(name, repo)| {
+/// The manifest of the `selected` repos of `group` (or of every group).
+pub fn freeze(reg: &Registry, group: Option<&str>, selected: &[(String, Repo)]) -> Manifest {
+    let repos = crate::parallel::map(selected, crate::parallel::GIT_READERS, |(name, repo)| {
         describe(name, repo)
     });
     let listed: BTreeSet<&str> = repos.iter().map(|r| r.name.as_str()).collect();
@@ -77,7 +83,7 @@ pub fn freeze(reg: &Registry, group: Option<&str>, cwd: &std::path::Path) -> Res
                 .collect(),
         })
         .collect();
-    Ok(Manifest { repos, groups })
+    Manifest { repos, groups }
 }
 
 /// Reads a repo's URL and branch with git (two or three quick calls).

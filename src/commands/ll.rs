@@ -33,9 +33,7 @@ pub fn run(ctx: &Ctx, args: &LlArgs) -> Result<ExitCode> {
             remote: args.remote.clone(),
         })
         .collect();
-    // One reader per core; beyond 16 the file system, not the CPU, limits.
-    let jobs = std::thread::available_parallelism().map_or(2, |n| n.get().min(16));
-    let results = status::read_all(&requests, choice, jobs);
+    let results = status::read_all(&requests, choice, crate::select::readers());
     if let Some(remote) = &args.remote
         && results.iter().any(Result::is_ok)
         && !results
@@ -106,18 +104,11 @@ struct Entry<'a> {
     result: Result<RepoStatus, String>,
 }
 
-/// Filters combine with AND; rows that could not be read always stay visible.
+/// Rows that could not be read always stay visible.
 fn keep(e: &Entry<'_>, args: &LlArgs) -> bool {
-    let Ok(s) = &e.result else { return true };
-    let (ahead, behind) = s.ahead_behind.unwrap_or((0, 0));
-    (!args.dirty || s.dirty)
-        && (!args.staged || s.staged)
-        && (!args.untracked || s.untracked)
-        && (!args.stashed || s.stash_count > 0)
-        && (!args.ahead || ahead > 0)
-        && (!args.behind || behind > 0)
-        && (!args.diverged || s.situation() == Situation::Diverged)
-        && (!args.no_upstream || s.situation() == Situation::NoRemote)
+    e.result
+        .as_ref()
+        .map_or(true, |s| crate::select::passes(&args.filter, s))
 }
 
 fn rows<'a>(entries: &[&'a Entry<'a>], paths: &'a [String]) -> Vec<Row<'a>> {

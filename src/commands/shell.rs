@@ -9,6 +9,7 @@ use crate::cli::CommandLineArgs;
 use crate::ctx::Ctx;
 use crate::exit::Exit;
 use crate::run::{self, Job, Options, Program};
+use crate::select::{self, Pick};
 use crate::words::{near_name, split_names, typo_message};
 
 /// Words `sh` understands without looking at PATH.
@@ -34,15 +35,19 @@ pub fn run(ctx: &Ctx, args: &CommandLineArgs) -> Result<ExitCode> {
     {
         bail!(typo_message(&first, &near, "command on PATH"));
     }
-    let jobs = reg
-        .select(&names, &ctx.cwd)?
-        .into_iter()
+    let selection = match select::pick_for_run(ctx, reg.select(&names, &ctx.cwd)?, &args.run)? {
+        Pick::Run(selection) => selection,
+        Pick::Done(code) => return Ok(code),
+    };
+    let jobs = selection
+        .picked
+        .iter()
         .map(|(name, repo)| Job {
             program: Program::Shell(line.clone()),
-            name,
-            path: repo.path,
+            name: name.clone(),
+            path: repo.path.clone(),
         })
         .collect();
     let report = run::execute(ctx, jobs, &Options::from(&args.run))?;
-    Ok(Exit::from(report.end()).into())
+    Ok(selection.exit(Exit::from(report.end())))
 }

@@ -10,6 +10,7 @@ use crate::ctx::Ctx;
 use crate::delegate;
 use crate::exit::Exit;
 use crate::run::{self, Job, Options, Program};
+use crate::select::{self, Pick};
 use crate::words::{near_name, split_names, typo_message, usage_error};
 
 pub fn run(ctx: &Ctx, args: &CommandLineArgs) -> Result<ExitCode> {
@@ -26,7 +27,11 @@ pub fn run(ctx: &Ctx, args: &CommandLineArgs) -> Result<ExitCode> {
             "missing the git command after the repo/group names",
         ));
     };
-    let selected = reg.select(&names, &ctx.cwd)?;
+    let selection = match select::pick_for_run(ctx, reg.select(&names, &ctx.cwd)?, &args.run)? {
+        Pick::Run(selection) => selection,
+        Pick::Done(code) => return Ok(code),
+    };
+    let selected = &selection.picked;
     if let Some(near) = near_name(&reg, first) {
         let dir = selected
             .first()
@@ -38,19 +43,19 @@ pub fn run(ctx: &Ctx, args: &CommandLineArgs) -> Result<ExitCode> {
     }
     let interactive = is_interactive_git(ctx, &git_args);
     let jobs = selected
-        .into_iter()
+        .iter()
         .map(|(name, repo)| Job {
             program: Program::Git {
-                flags: repo.flags,
+                flags: repo.flags.clone(),
                 args: git_args.clone(),
             },
-            name,
-            path: repo.path,
+            name: name.clone(),
+            path: repo.path.clone(),
         })
         .collect();
     let options = Options::from(&args.run).interactive(interactive);
     let report = run::execute(ctx, jobs, &options)?;
-    Ok(Exit::from(report.end()).into())
+    Ok(selection.exit(Exit::from(report.end())))
 }
 
 /// Python gita runs `super` one repo at a time when the git command is one
