@@ -59,7 +59,7 @@ usage errors (unknown names included).";
 
 /// Show work that exists only here: changes, stashes, unpushed commits
 #[derive(Debug, Args)]
-#[command(after_help = format!("{CHECK_HELP}\n\n{}", super::FILTERS_HELP))]
+#[command(after_help = format!("{CHECK_HELP}\n\n{}", super::filters::FILTERS_HELP))]
 pub struct CheckArgs {
     /// Repos and/or groups to check (default: the context group, else all repos)
     #[arg(value_name = "NAME")]
@@ -80,5 +80,5 @@ pub struct CheckArgs {
     #[arg(short = 'C', long = "no-colors")]
     pub no_colors: bool,
     #[command(flatten)]
-    pub filter: super::StateFilter,
+    pub filter: super::filters::StateFilter,
 }

@@ -52,5 +52,5 @@ pub struct LlArgs {
     #[arg(short = 'C', long = "no-colors")]
     pub no_colors: bool,
     #[command(flatten)]
-    pub filter: super::StateFilter,
+    pub filter: super::filters::StateFilter,
 }

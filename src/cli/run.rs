@@ -22,7 +22,7 @@ pub struct RunArgs {
     #[arg(short = 'n', long = "dry-run")]
     pub dry_run: bool,
     #[command(flatten)]
-    pub filter: super::StateFilter,
+    pub filter: super::filters::StateFilter,
 }
 
 fn parse_jobs(s: &str) -> Result<usize, String> {

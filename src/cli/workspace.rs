@@ -8,7 +8,7 @@ use crate::manifest::Format;
 
 /// Print a manifest of the repos and groups, to recreate them with `gita clone -f`
 #[derive(Debug, Args)]
-#[command(after_help = super::FILTERS_HELP)]
+#[command(after_help = super::filters::FILTERS_HELP)]
 pub struct FreezeArgs {
     /// Only the repos of this group (default: the context group, else all)
     #[arg(short, long, value_name = "GROUP")]
@@ -17,7 +17,7 @@ pub struct FreezeArgs {
     #[arg(long, value_enum, default_value_t = Format::Yaml)]
     pub format: Format,
     #[command(flatten)]
-    pub filter: super::StateFilter,
+    pub filter: super::filters::StateFilter,
 }
 
 /// Merge Python gita's files (repos.csv, groups.csv) into gita's registry
