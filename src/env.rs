@@ -6,6 +6,16 @@ use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+/// A variable's value as it is (set but empty counts as set).
+pub fn raw(name: &str) -> Option<OsString> {
+    std::env::var_os(name)
+}
+
+/// The names of every variable in the environment.
+pub fn names() -> Vec<OsString> {
+    std::env::vars_os().map(|(name, _)| name).collect()
+}
+
 /// A variable's value, unless it is unset or empty.
 pub fn var(name: &str) -> Option<OsString> {
     std::env::var_os(name).filter(|v| !v.is_empty())

@@ -60,8 +60,8 @@ pub fn is_repo_local_env(name: &std::ffi::OsStr) -> bool {
 ///
 /// Changes the process environment: call it before any other thread exists.
 pub unsafe fn drop_repo_local_env() {
-    let names: Vec<OsString> = std::env::vars_os()
-        .map(|(name, _)| name)
+    let names: Vec<OsString> = crate::env::names()
+        .into_iter()
         .filter(|name| is_repo_local_env(name))
         .collect();
     for name in names {

@@ -85,7 +85,7 @@ pub(super) struct DetachedEnv {
 
 impl DetachedEnv {
     pub(super) fn from_current() -> DetachedEnv {
-        Self::for_env(|k| std::env::var_os(k))
+        Self::for_env(crate::env::raw)
     }
 
     /// Why each variable, see "Password prompts" in docs/running.md:
