@@ -12,7 +12,6 @@ use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::SystemTime;
 
 use common::{TestEnv, write};
 use serde_json::Value;
@@ -727,26 +726,6 @@ fn reftable_repo_is_checked_through_git() {
     );
 }
 
-/// Every file under `dir` with its bytes and modification time.
-fn snapshot_tree(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, SystemTime)> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in fs::read_dir(&d).expect("read dir") {
-            let entry = entry.expect("dir entry");
-            let path = entry.path();
-            let meta = fs::symlink_metadata(&path).expect("metadata");
-            if meta.is_dir() {
-                stack.push(path);
-            } else {
-                let bytes = fs::read(&path).unwrap_or_default();
-                out.insert(path, (bytes, meta.modified().expect("mtime")));
-            }
-        }
-    }
-    out
-}
-
 #[test]
 fn check_leaves_repos_byte_for_byte_unchanged() {
     let env = TestEnv::new();
@@ -756,12 +735,12 @@ fn check_leaves_repos_byte_for_byte_unchanged() {
     for name in ["safe", "stash", "unpushed", "super"] {
         common::set_mtime(&env.work.join(name).join("README.md"), -3600);
     }
-    let before = snapshot_tree(&env.root);
+    let before = common::snapshot_tree(&env.root);
     for engine in ["gix", "git", ""] {
         env.gita_engine(engine, &["check"]);
         env.gita_engine(engine, &["check", "--json", "--tags"]);
     }
-    let after = snapshot_tree(&env.root);
+    let after = common::snapshot_tree(&env.root);
     let changed: Vec<_> = before
         .keys()
         .chain(after.keys())

@@ -7,11 +7,9 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::SystemTime;
 
 use common::{TestEnv, write};
 
@@ -431,26 +429,6 @@ fn sha256_repo_is_read_through_the_git_fallback() {
     );
 }
 
-/// Every file under `dir` with its bytes and modification time.
-fn snapshot_tree(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, SystemTime)> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in fs::read_dir(&d).expect("read dir") {
-            let entry = entry.expect("dir entry");
-            let path = entry.path();
-            let meta = fs::symlink_metadata(&path).expect("metadata");
-            if meta.is_dir() {
-                stack.push(path);
-            } else {
-                let bytes = fs::read(&path).unwrap_or_default();
-                out.insert(path, (bytes, meta.modified().expect("mtime")));
-            }
-        }
-    }
-    out
-}
-
 #[test]
 fn ll_leaves_repos_byte_for_byte_unchanged() {
     let env = TestEnv::new();
@@ -460,7 +438,7 @@ fn ll_leaves_repos_byte_for_byte_unchanged() {
     for name in ["insync", "stash", "ahead"] {
         common::set_mtime(&env.work.join(name).join("README.md"), -3600);
     }
-    let before = snapshot_tree(&env.root);
+    let before = common::snapshot_tree(&env.root);
     for engine in ["gix", "git", ""] {
         for args in [&["ll"][..], &["ll", "--json", "-r", "origin"]] {
             let run = env.gita_engine(engine, args);
@@ -478,7 +456,7 @@ fn ll_leaves_repos_byte_for_byte_unchanged() {
             );
         }
     }
-    let after = snapshot_tree(&env.root);
+    let after = common::snapshot_tree(&env.root);
     let changed: Vec<_> = before
         .keys()
         .chain(after.keys())

@@ -448,3 +448,25 @@ pub fn set_mtime(path: &Path, secs: i64) {
         .and_then(|f| f.set_modified(when))
         .expect("set mtime");
 }
+
+/// Every file under `dir` with its bytes and modification time.
+pub fn snapshot_tree(
+    dir: &Path,
+) -> std::collections::BTreeMap<PathBuf, (Vec<u8>, std::time::SystemTime)> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).expect("read dir") {
+            let entry = entry.expect("dir entry");
+            let path = entry.path();
+            let meta = fs::symlink_metadata(&path).expect("metadata");
+            if meta.is_dir() {
+                stack.push(path);
+            } else {
+                let bytes = fs::read(&path).unwrap_or_default();
+                out.insert(path, (bytes, meta.modified().expect("mtime")));
+            }
+        }
+    }
+    out
+}
