@@ -131,17 +131,27 @@ pub fn parse<T: DeserializeOwned + Default>(text: &str, path: &Path) -> Result<T
             path.display()
         )
     };
-    // A generic parse first: it rejects duplicate keys anywhere.
-    if let Err(e) = serde_norway::from_str::<serde_norway::Value>(text) {
-        if let Some(msg) = duplicate_key(text, &e) {
-            bail!(
-                "{}:{msg} (fix the file by hand; gita leaves it untouched)",
-                path.display()
-            );
+    // A generic parse first: it rejects duplicate keys anywhere. The value
+    // then becomes `T` without parsing the text again; only when that fails
+    // is the text parsed once more, for an error that names the line.
+    let value = match serde_norway::from_str::<serde_norway::Value>(text) {
+        Ok(value) => value,
+        Err(e) => {
+            if let Some(msg) = duplicate_key(text, &e) {
+                bail!(
+                    "{}:{msg} (fix the file by hand; gita leaves it untouched)",
+                    path.display()
+                );
+            }
+            return Err(located(e));
         }
-        return Err(located(e));
+    };
+    match serde_norway::from_value(value) {
+        Ok(parsed) => Ok(parsed),
+        Err(e) => Err(serde_norway::from_str::<T>(text)
+            .err()
+            .map_or_else(|| anyhow!("{}: cannot parse: {e}", path.display()), located)),
     }
-    serde_norway::from_str(text).map_err(located)
 }
 
 /// For a duplicate-key error (which the parser places at the start of the
