@@ -141,6 +141,10 @@ fn is_unsafe_key(key: &str) -> bool {
     })
 }
 
+/// Opens git's reflog and revision syntax (`@{1}`, `@{upstream}`); never
+/// part of a ref name.
+const REFLOG_OPEN: &str = "@{";
+
 /// Errors unless `name` is a valid ref name git would take as a branch, tag
 /// or commit (the rules of `git check-ref-format`), and so can never be read
 /// as an option.
@@ -161,8 +165,8 @@ pub fn check_ref(name: &str) -> Result<()> {
     {
         return bad(&format!("it contains {c:?}"));
     }
-    if name.contains("..") || name.contains("@{") || name.contains("//") {
-        return bad("it contains '..', '@{' or '//'");
+    if name.contains("..") || name.contains(REFLOG_OPEN) || name.contains("//") {
+        return bad(&format!("it contains '..', '{REFLOG_OPEN}' or '//'"));
     }
     if name.starts_with('/') || name.ends_with('/') || name.ends_with('.') {
         return bad("it starts or ends with '/', or ends with '.'");

@@ -90,6 +90,28 @@ pub fn read(req: &Request, options: Options) -> Result<RepoCheck> {
         reasons.push(Reason::Operation { operation });
     }
 
+    let (branches, remotes) = read_refs(dir, flags)?;
+    reasons.extend(branch_reasons(dir, flags, &branches)?);
+
+    if let (Head::Detached { .. }, Some(head)) = (&state.head, state.head_oid.as_deref()) {
+        reasons.extend(detached(dir, flags, head)?);
+    }
+    reasons.extend(worktrees(dir, flags)?);
+    if options.tags {
+        reasons.extend(tags(dir, flags, &remotes)?);
+    }
+    reasons.extend(submodule_reasons(subs, "", 1));
+    Ok(RepoCheck {
+        engine: Engine::Git,
+        reasons,
+    })
+}
+
+/// A local branch: short name, tip, upstream, whether the upstream is gone.
+type Branch = (String, String, String, bool);
+
+/// The local branches and the tips of the remote-tracking branches.
+fn read_refs(dir: &Path, flags: &[String]) -> Result<(Vec<Branch>, Vec<String>)> {
     let refs = git(
         dir,
         flags,
@@ -120,8 +142,13 @@ pub fn read(req: &Request, options: Options) -> Result<RepoCheck> {
             remotes.push(oid.to_string());
         }
     }
+    Ok((branches, remotes))
+}
 
-    let unpushed = unpushed_counts(dir, flags, &branches)?;
+/// Per branch: its commits on no remote, and a missing or gone upstream.
+fn branch_reasons(dir: &Path, flags: &[String], branches: &[Branch]) -> Result<Vec<Reason>> {
+    let mut reasons = Vec::new();
+    let unpushed = unpushed_counts(dir, flags, branches)?;
     for ((branch, _, up, gone), (count, at_least)) in branches.iter().zip(unpushed) {
         if count > 0 {
             reasons.push(Reason::UnpushedCommits {
@@ -141,19 +168,7 @@ pub fn read(req: &Request, options: Options) -> Result<RepoCheck> {
             });
         }
     }
-
-    if let (Head::Detached { .. }, Some(head)) = (&state.head, state.head_oid.as_deref()) {
-        reasons.extend(detached(dir, flags, head)?);
-    }
-    reasons.extend(worktrees(dir, flags)?);
-    if options.tags {
-        reasons.extend(tags(dir, flags, &remotes)?);
-    }
-    reasons.extend(submodule_reasons(subs, "", 1));
-    Ok(RepoCheck {
-        engine: Engine::Git,
-        reasons,
-    })
+    Ok(reasons)
 }
 
 /// Per branch: commits on no remote. One `rev-list` lists every such commit
@@ -162,7 +177,7 @@ pub fn read(req: &Request, options: Options) -> Result<RepoCheck> {
 fn unpushed_counts(
     dir: &Path,
     flags: &[String],
-    branches: &[(String, String, String, bool)],
+    branches: &[Branch],
 ) -> Result<Vec<(usize, bool)>> {
     if branches.is_empty() {
         return Ok(Vec::new());

@@ -8,6 +8,8 @@
 
 pub mod git_reader;
 pub mod gix_reader;
+mod gix_repo;
+mod gix_submodules;
 mod model;
 pub mod pool;
 pub mod walk;

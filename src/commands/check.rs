@@ -195,85 +195,79 @@ fn short(id: &str) -> &str {
 /// The words for reasons that do not name a branch, each with its color
 /// (`None`: plain).
 fn words(reason: &Reason, colors: &Colors) -> (String, Option<ColorName>) {
-    let warm = || Some(ColorName::Yellow);
+    (text(reason, colors), color(reason, colors))
+}
+
+/// What a reason says (nested ones colored inside).
+fn text(reason: &Reason, colors: &Colors) -> String {
     match reason {
-        Reason::Conflicts => ("conflicts".into(), Some(colors.severe)),
-        Reason::Staged => ("staged changes".into(), warm()),
-        Reason::Unstaged => ("unstaged changes".into(), warm()),
-        Reason::Untracked => ("untracked files".into(), warm()),
-        Reason::Stash { count } => (plural(*count, "stash entry", "stash entries"), warm()),
+        Reason::Conflicts => "conflicts".into(),
+        Reason::Staged => "staged changes".into(),
+        Reason::Unstaged => "unstaged changes".into(),
+        Reason::Untracked => "untracked files".into(),
+        Reason::Stash { count } => plural(*count, "stash entry", "stash entries"),
         Reason::UnpushedCommits {
             branch,
             count,
             at_least,
-        } => (
-            format!(
-                "{}: {}",
-                sanitize(branch),
-                commits(*count, *at_least, "remote")
-            ),
-            Some(colors.unpushed),
+        } => format!(
+            "{}: {}",
+            sanitize(branch),
+            commits(*count, *at_least, "remote")
         ),
-        Reason::NoUpstream { branch } => (
-            format!("{}: no upstream", sanitize(branch)),
-            Some(colors.upstream),
-        ),
-        Reason::UpstreamGone { branch, upstream } => (
-            format!(
-                "{}: upstream {} is gone",
-                sanitize(branch),
-                sanitize(upstream)
-            ),
-            Some(colors.upstream),
+        Reason::NoUpstream { branch } => format!("{}: no upstream", sanitize(branch)),
+        Reason::UpstreamGone { branch, upstream } => format!(
+            "{}: upstream {} is gone",
+            sanitize(branch),
+            sanitize(upstream)
         ),
         Reason::DetachedHead {
             head,
             count,
             at_least,
-        } => (
-            format!(
-                "detached HEAD {}: {}",
-                short(head),
-                commits(*count, *at_least, "branch or remote")
-            ),
-            Some(colors.severe),
+        } => format!(
+            "detached HEAD {}: {}",
+            short(head),
+            commits(*count, *at_least, "branch or remote")
         ),
         Reason::HeadOnNoRemote {
             head,
             count,
             at_least,
-        } => (
-            format!(
-                "checked-out {}: {}",
-                short(head),
-                commits(*count, *at_least, "remote")
-            ),
-            Some(colors.unpushed),
+        } => format!(
+            "checked-out {}: {}",
+            short(head),
+            commits(*count, *at_least, "remote")
         ),
-        Reason::Operation { operation } => (
-            format!("{} in progress", operation.word()),
-            Some(colors.severe),
-        ),
-        Reason::TagOnNoRemote { tag } => (
-            format!("tag {} on no remote", sanitize(tag)),
-            Some(colors.unpushed),
-        ),
+        Reason::Operation { operation } => format!("{} in progress", operation.word()),
+        Reason::TagOnNoRemote { tag } => format!("tag {} on no remote", sanitize(tag)),
         Reason::Worktree {
             path,
             error,
             reasons,
-        } => (
-            nested("worktree", path, error.as_deref(), reasons, colors),
-            None,
-        ),
+        } => nested("worktree", path, error.as_deref(), reasons, colors),
         Reason::Submodule {
             path,
             error,
             reasons,
-        } => (
-            nested("submodule", path, error.as_deref(), reasons, colors),
-            None,
-        ),
+        } => nested("submodule", path, error.as_deref(), reasons, colors),
+    }
+}
+
+/// The color of a reason's words (`None`: plain, for nested ones).
+fn color(reason: &Reason, colors: &Colors) -> Option<ColorName> {
+    match reason {
+        Reason::Conflicts | Reason::DetachedHead { .. } | Reason::Operation { .. } => {
+            Some(colors.severe)
+        }
+        Reason::Staged | Reason::Unstaged | Reason::Untracked | Reason::Stash { .. } => {
+            Some(ColorName::Yellow)
+        }
+        Reason::UnpushedCommits { .. }
+        | Reason::HeadOnNoRemote { .. }
+        | Reason::TagOnNoRemote { .. } => Some(colors.unpushed),
+        Reason::NoUpstream { .. } | Reason::UpstreamGone { .. } => Some(colors.upstream),
+        Reason::Worktree { .. } | Reason::Submodule { .. } => None,
     }
 }
 

@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::cli::LlArgs;
 use crate::ctx::Ctx;
 use crate::registry::{Registry, Repo};
+use crate::settings::SettingsFile;
 use crate::status::{self, EngineChoice, RepoStatus, Situation, reldate};
 use crate::table::{self, Row, TableOptions};
 
@@ -25,25 +26,7 @@ pub fn run(ctx: &Ctx, args: &LlArgs) -> Result<ExitCode> {
         );
     }
 
-    let requests: Vec<status::Request> = selected
-        .iter()
-        .map(|(_, repo)| status::Request {
-            path: repo.path.clone(),
-            flags: repo.flags.clone(),
-            remote: args.remote.clone(),
-        })
-        .collect();
-    let results = status::read_all(&requests, choice, crate::select::readers());
-    if let Some(remote) = &args.remote
-        && results.iter().any(Result::is_ok)
-        && !results
-            .iter()
-            .any(|r| r.as_ref().is_ok_and(|s| s.ahead_behind.is_some()))
-    {
-        crate::warning!(
-            "no repo has its branch on remote '{remote}' (a typo? see `git remote -v`)"
-        );
-    }
+    let results = read_statuses(&selected, args, choice);
 
     let entries: Vec<Entry<'_>> = selected
         .iter()
@@ -70,21 +53,7 @@ pub fn run(ctx: &Ctx, args: &LlArgs) -> Result<ExitCode> {
     let text = if args.json {
         json(&entries, &registry, now)?
     } else {
-        let opts = TableOptions {
-            info_items: settings.info_items.clone(),
-            symbols: settings.symbols.clone(),
-            colors: settings.colors.clone(),
-            widths: settings.widths.clone(),
-            color: ctx.color_stdout && !args.no_colors,
-            term_width: ctx.stdout_width(),
-            now,
-            indent: 0,
-        };
-        if args.by_group {
-            by_group(&entries, &registry, &args.names, opts)
-        } else {
-            render(&entries, &opts)
-        }
+        table_text(ctx, &settings, args, &entries, &registry, now)
     };
 
     let mut out = std::io::stdout().lock();
@@ -96,6 +65,61 @@ pub fn run(ctx: &Ctx, args: &LlArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The status of every selected repo, in order; warns when `--remote` names
+/// a remote none of them has its branch on.
+fn read_statuses(
+    selected: &[(String, Repo)],
+    args: &LlArgs,
+    choice: EngineChoice,
+) -> Vec<Result<RepoStatus>> {
+    let requests: Vec<status::Request> = selected
+        .iter()
+        .map(|(_, repo)| status::Request {
+            path: repo.path.clone(),
+            flags: repo.flags.clone(),
+            remote: args.remote.clone(),
+        })
+        .collect();
+    let results = status::read_all(&requests, choice, crate::select::readers());
+    if let Some(remote) = &args.remote
+        && results.iter().any(Result::is_ok)
+        && !results
+            .iter()
+            .any(|r| r.as_ref().is_ok_and(|s| s.ahead_behind.is_some()))
+    {
+        crate::warning!(
+            "no repo has its branch on remote '{remote}' (a typo? see `git remote -v`)"
+        );
+    }
+    results
+}
+
+/// The table of `entries`, grouped with `-g`.
+fn table_text(
+    ctx: &Ctx,
+    settings: &SettingsFile,
+    args: &LlArgs,
+    entries: &[Entry<'_>],
+    registry: &Registry,
+    now: i64,
+) -> String {
+    let opts = TableOptions {
+        info_items: settings.info_items.clone(),
+        symbols: settings.symbols.clone(),
+        colors: settings.colors.clone(),
+        widths: settings.widths.clone(),
+        color: ctx.color_stdout && !args.no_colors,
+        term_width: ctx.stdout_width(),
+        now,
+        indent: 0,
+    };
+    if args.by_group {
+        by_group(entries, registry, &args.names, opts)
+    } else {
+        render(entries, &opts)
+    }
 }
 
 struct Entry<'a> {

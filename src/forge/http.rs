@@ -1,122 +1,23 @@
-//! GET requests to a forge API: the token (environment or a command from
-//! settings.yml) sent only to the API's own origin, redirects followed here
-//! (automatic ones are off) so the token never crosses to another host,
-//! bounded bodies, retries with backoff for server errors and timeouts, and
-//! rate limits reported with their reset time (waited for only when asked).
+//! The HTTP client of a forge API: the token sent only to the API's own
+//! origin, redirects followed here (automatic ones are off) so the token
+//! never crosses to another host, and bounded bodies. One attempt per
+//! [`Http::fetch`]; retries and rate limits are in `retry.rs`.
 
-use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Result, anyhow};
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue, LOCATION};
 use reqwest::{StatusCode, Url};
 
 use super::model::{Kind, Source};
+use super::token::{Token, token_hint};
 
 /// Largest response body read (a page of 100 GitHub repos is under 1 MiB).
 const MAX_BODY: usize = 32 << 20;
 /// Redirects followed for one request.
 const MAX_REDIRECTS: usize = 5;
-/// Retries after a server error, a timeout or a broken connection.
-const MAX_RETRIES: u32 = 3;
-/// First backoff delay; doubled per retry, with ±50% jitter.
-const BACKOFF_BASE: Duration = Duration::from_millis(500);
-/// Longest single wait for a rate limit to reset, and how many waits.
-const MAX_RATE_WAIT: Duration = Duration::from_secs(3600);
-const MAX_RATE_WAITS: u32 = 5;
 /// Default time for one API answer.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// A token and where it came from (for messages; the value is never shown).
-pub struct Token {
-    value: String,
-    from: String,
-}
-
-/// The environment variables that hold a token for `source`, in order.
-pub fn token_vars(source: &Source) -> &'static [&'static str] {
-    match (source.kind, source.custom_api) {
-        (Kind::GitHub, false) => &["GH_TOKEN", "GITHUB_TOKEN"],
-        (Kind::GitHub, true) => &["GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"],
-        (Kind::GitLab, _) => &["GITLAB_TOKEN"],
-        (Kind::Gitea, _) => &["GITEA_TOKEN"],
-        (Kind::Forgejo, _) => &["FORGEJO_TOKEN", "GITEA_TOKEN"],
-    }
-}
-
-/// The keys of `forge_token_commands` that apply to `source`, in order: its
-/// API host, then the forge kind (not `github` for GitHub Enterprise: a
-/// github.com token is not sent to another host).
-fn command_keys(source: &Source) -> Vec<String> {
-    let mut keys = Vec::new();
-    if let Some(host) = source.api.host_str() {
-        keys.push(host.to_string());
-    }
-    if !(source.kind == Kind::GitHub && source.custom_api) {
-        keys.push(source.kind.key().to_string());
-    }
-    keys
-}
-
-/// What to tell a user who needs a token for `source`.
-pub fn token_hint(source: &Source) -> String {
-    format!(
-        "set {} (or forge_token_commands.{} in settings.yml)",
-        token_vars(source).join(" or "),
-        command_keys(source).last().map_or("HOST", String::as_str)
-    )
-}
-
-/// The token for `source`: the first non-empty variable of [`token_vars`],
-/// else the output of the first matching command in `commands`, else none.
-pub fn token(source: &Source, commands: &BTreeMap<String, String>) -> Result<Option<Token>> {
-    for var in token_vars(source) {
-        if let Some(value) = crate::env::var(var) {
-            let Some(value) = value.to_str() else {
-                bail!("{var} is not valid UTF-8; it cannot be a token");
-            };
-            let value = value.trim();
-            if !value.is_empty() {
-                return checked(value.to_string(), var.to_string()).map(Some);
-            }
-        }
-    }
-    for key in command_keys(source) {
-        let Some(command) = commands.get(&key) else {
-            continue;
-        };
-        let from = format!("forge_token_commands.{key} in settings.yml");
-        let out = std::process::Command::new("sh")
-            .args(["-c", command])
-            .stdin(std::process::Stdio::null())
-            .stderr(std::process::Stdio::inherit())
-            .output()
-            .map_err(|e| anyhow!("cannot run {from}: {e}"))?;
-        // The command is not shown: it may hold a token itself.
-        if !out.status.success() {
-            bail!(
-                "the command of {from} failed ({}); fix it or set {}",
-                out.status,
-                token_vars(source).join(" or ")
-            );
-        }
-        let value = String::from_utf8(out.stdout)
-            .map_err(|_| anyhow!("{from} printed something that is not UTF-8"))?;
-        let value = value.trim();
-        if value.is_empty() {
-            bail!("the command of {from} printed no token");
-        }
-        return checked(value.to_string(), from).map(Some);
-    }
-    Ok(None)
-}
-
-fn checked(value: String, from: String) -> Result<Token> {
-    if !value.bytes().all(|b| b.is_ascii_graphic()) {
-        bail!("the token from {from} has spaces or characters that cannot be sent in a header");
-    }
-    Ok(Token { value, from })
-}
 
 /// Whether the URL's host is a loopback address or `localhost`.
 pub fn is_loopback(url: &Url) -> bool {
@@ -154,7 +55,7 @@ impl Response {
 }
 
 /// Why one attempt failed.
-enum Attempt {
+pub(super) enum Attempt {
     /// Worth another try: a timeout, a dropped connection, a cut body.
     Net(String),
     /// Final.
@@ -168,7 +69,7 @@ pub struct Http {
     auth: Option<HeaderValue>,
     token: Option<Token>,
     headers: HeaderMap,
-    wait_rate_limit: bool,
+    pub(super) wait_rate_limit: bool,
     timeout: Duration,
     pub label: &'static str,
     hint: String,
@@ -298,74 +199,14 @@ impl Http {
         }
     }
 
-    /// GET `url` (an API URL or a link the API gave): retried on server
-    /// errors, timeouts and broken connections; rate limits waited for only
-    /// when asked. Any other status is returned for the caller to judge.
-    pub async fn get(&self, url: &Url) -> Result<Response> {
-        let what = url.path().to_string();
-        if !(url.scheme() == "https" || (url.scheme() == "http" && is_loopback(url))) {
-            bail!(
-                "{} API at {} gave a link to {}://{}, which is not https; not followed",
-                self.label,
-                self.origin_text(),
-                url.scheme(),
-                url.host_str().unwrap_or("")
-            );
-        }
-        let mut retries = 0;
-        let mut waits = 0;
-        loop {
-            let failure = match self.fetch(url).await {
-                Ok(resp) if resp.status.is_server_error() => format!(
-                    "{} {}",
-                    resp.status.as_u16(),
-                    resp.status.canonical_reason().unwrap_or("")
-                )
-                .trim()
-                .to_string(),
-                Ok(resp) => match rate_limit(&resp) {
-                    Some(wait) => {
-                        let until = SystemTime::now() + wait;
-                        if !self.wait_rate_limit || waits >= MAX_RATE_WAITS || wait > MAX_RATE_WAIT
-                        {
-                            bail!(self.rate_limit_message(&resp, until, waits > 0));
-                        }
-                        crate::say!(
-                            "{} rate limit reached; waiting until {} ({} s), as --wait-rate-limit asks",
-                            self.label,
-                            clock(until),
-                            wait.as_secs()
-                        );
-                        tokio::time::sleep(wait).await;
-                        waits += 1;
-                        continue;
-                    }
-                    None => return Ok(resp),
-                },
-                Err(Attempt::Fatal(e)) => return Err(e),
-                Err(Attempt::Net(e)) => e,
-            };
-            if retries >= MAX_RETRIES {
-                bail!(
-                    "{} API at {} failed for {what}: {failure} ({} attempts); try again later",
-                    self.label,
-                    self.origin_text(),
-                    retries + 1
-                );
-            }
-            retries += 1;
-            tokio::time::sleep(backoff(retries)).await;
-        }
-    }
-
-    fn origin_text(&self) -> String {
+    pub(super) fn origin_text(&self) -> String {
         self.api.origin().ascii_serialization()
     }
 
     /// One attempt, redirects followed by hand: the token goes only to the
     /// API's origin, and a redirect may not leave https (plain http is
     /// allowed only between loopback hosts).
-    async fn fetch(&self, start: &Url) -> Result<Response, Attempt> {
+    pub(super) async fn fetch(&self, start: &Url) -> Result<Response, Attempt> {
         let mut url = start.clone();
         for _ in 0..=MAX_REDIRECTS {
             let mut req = self.client.get(url.clone()).headers(self.headers.clone());
@@ -467,125 +308,11 @@ impl Http {
         };
         self.redact(&format!("{what} ({cause})"))
     }
-
-    fn rate_limit_message(&self, resp: &Response, until: SystemTime, waited: bool) -> String {
-        let limit = resp
-            .header("x-ratelimit-limit")
-            .or_else(|| resp.header("ratelimit-limit"))
-            .map(|l| format!(" of {l} requests"))
-            .unwrap_or_default();
-        let left = until
-            .duration_since(SystemTime::now())
-            .unwrap_or_default()
-            .as_secs();
-        let what = if self.token.is_some() {
-            format!("with the token from {}", self.token_from().unwrap_or(""))
-        } else {
-            format!("without a token ({} raises it)", self.hint)
-        };
-        let advice = if waited {
-            "it is still used up after waiting"
-        } else if self.wait_rate_limit {
-            "that is more than an hour away, too long to wait"
-        } else {
-            "re-run with --wait-rate-limit to wait for it"
-        };
-        format!(
-            "{} rate limit{limit} used up ({} {}) {what}; it resets at {} (in {}), {advice}",
-            self.label,
-            resp.status.as_u16(),
-            resp.status.canonical_reason().unwrap_or(""),
-            clock(until),
-            minutes(left)
-        )
-    }
-}
-
-/// How long to wait when `resp` says the rate limit is used up: GitHub's
-/// 403/429 with `x-ratelimit-remaining: 0` (`x-ratelimit-reset`: epoch
-/// seconds), GitLab's 429 (`ratelimit-reset`), or `retry-after` seconds.
-fn rate_limit(resp: &Response) -> Option<Duration> {
-    let status = resp.status.as_u16();
-    let exhausted = resp
-        .header("x-ratelimit-remaining")
-        .or_else(|| resp.header("ratelimit-remaining"))
-        .is_some_and(|r| r.trim() == "0");
-    let retry_after = resp
-        .header("retry-after")
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    if !(status == 429 || (status == 403 && (exhausted || retry_after.is_some()))) {
-        return None;
-    }
-    if let Some(secs) = retry_after {
-        return Some(Duration::from_secs(secs.max(1)));
-    }
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs();
-    let reset = resp
-        .header("x-ratelimit-reset")
-        .or_else(|| resp.header("ratelimit-reset"))
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    Some(match reset {
-        Some(at) => Duration::from_secs(at.saturating_sub(now) + 1),
-        None => Duration::from_secs(60),
-    })
-}
-
-fn backoff(retry: u32) -> Duration {
-    use std::hash::{BuildHasher as _, Hasher as _};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u32(retry);
-    let jitter = 0.5 + (h.finish() % 1000) as f64 / 1000.0;
-    (BACKOFF_BASE * 2u32.pow(retry.saturating_sub(1).min(8))).mul_f64(jitter)
-}
-
-/// `2024-01-01 12:00:00 UTC`.
-fn clock(t: SystemTime) -> String {
-    let secs = t.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Days since 1970-01-01 to a civil date (proleptic Gregorian).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-fn minutes(secs: u64) -> String {
-    if secs < 60 {
-        format!("{secs} s")
-    } else if secs < 7200 {
-        format!("{} min", secs.div_ceil(60))
-    } else {
-        format!("{} h", secs / 3600)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn clock_is_utc() {
-        assert_eq!(clock(UNIX_EPOCH), "1970-01-01 00:00:00 UTC");
-        let t = UNIX_EPOCH + Duration::from_secs(1_704_067_200 + 3_661);
-        assert_eq!(clock(t), "2024-01-01 01:01:01 UTC");
-        let t = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
-        assert_eq!(clock(t), "2000-02-29 00:00:00 UTC");
-    }
 
     #[test]
     fn loopback_only() {

@@ -1,5 +1,5 @@
 //! The terms every forge is listed in: which forge, the source asked for,
-//! and the repos as listed. Plain data, shared by the listing (`api.rs`),
+//! and the repos as listed. Plain data, shared by the listing (`api/`),
 //! the HTTP client (`http.rs`) and the commands.
 
 use reqwest::Url;
@@ -55,6 +55,21 @@ pub enum Vis {
     Public,
     Private,
     Internal,
+}
+
+impl Vis {
+    /// The visibility from a forge's `visibility` text, else its `internal`
+    /// and `private` flags, else public.
+    pub fn of(text: Option<&str>, private: bool, internal: bool) -> Vis {
+        match text {
+            Some("private") => Vis::Private,
+            Some("internal") => Vis::Internal,
+            Some("public") => Vis::Public,
+            _ if internal => Vis::Internal,
+            _ if private => Vis::Private,
+            _ => Vis::Public,
+        }
+    }
 }
 
 /// One repo as the forge listed it, in the same terms for every forge.

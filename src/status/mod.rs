@@ -5,9 +5,11 @@
 pub mod ahead_behind;
 pub mod git_engine;
 pub mod gix_engine;
+mod gix_worktree;
 mod model;
 pub mod pool;
 pub mod reldate;
+mod repo_commits;
 
 pub use model::*;
 
