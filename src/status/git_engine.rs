@@ -7,7 +7,7 @@ use std::process::Command;
 
 use anyhow::{Context as _, bail};
 
-use super::model::{CommitInfo, Engine, Head, RepoStatus, Request};
+use super::model::{CommitInfo, Comparison, Engine, Head, RepoStatus, Request};
 
 /// What `git status --porcelain=v2 --branch --show-stash -z` tells us.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -147,24 +147,26 @@ pub fn read(req: &Request) -> anyhow::Result<RepoStatus> {
         }
     };
 
-    let (upstream, ahead_behind, upstream_gone) = match (&req.remote, &status.branch) {
+    let comparison = match (&req.remote, &status.branch) {
         (Some(remote), Some(branch)) => {
             compare_with_remote(req, remote, branch, status.oid.is_some())?
         }
-        (Some(_), None) => (None, None, false),
-        (None, _) => {
-            let gone = status.upstream.is_some() && status.ahead_behind.is_none();
-            (status.upstream.clone(), status.ahead_behind, gone)
-        }
+        (Some(_), None) => Comparison::default(),
+        (None, _) => Comparison {
+            upstream: status.upstream.clone(),
+            ahead_behind: status.ahead_behind,
+            bounded: false,
+            gone: status.upstream.is_some() && status.ahead_behind.is_none(),
+        },
     };
 
     Ok(RepoStatus {
         head,
         head_oid: status.oid,
-        upstream,
-        upstream_gone,
-        ahead_behind,
-        counts_bounded: false,
+        upstream: comparison.upstream,
+        upstream_gone: comparison.gone,
+        ahead_behind: comparison.ahead_behind,
+        counts_bounded: comparison.bounded,
         dirty: status.dirty,
         staged: status.staged,
         untracked: status.untracked,
@@ -223,8 +225,6 @@ fn bare_status(req: &Request) -> anyhow::Result<Porcelain> {
     Ok(p)
 }
 
-type Comparison = (Option<String>, Option<(usize, usize)>, bool);
-
 /// Ahead/behind against `refs/remotes/<remote>/<branch>` (the `-r` option).
 fn compare_with_remote(
     req: &Request,
@@ -242,10 +242,10 @@ fn compare_with_remote(
         &format!("{full}^{{commit}}"),
     ]);
     if run(cmd)?.is_err() {
-        return Ok((Some(short), None, true));
+        return Ok(Comparison::without_counts(short, true));
     }
     if !born {
-        return Ok((Some(short), None, false));
+        return Ok(Comparison::without_counts(short, false));
     }
     let mut cmd = git(req);
     cmd.args([
@@ -259,7 +259,7 @@ fn compare_with_remote(
     let text = String::from_utf8_lossy(&out);
     let mut nums = text.split_whitespace().map(str::parse::<usize>);
     match (nums.next(), nums.next()) {
-        (Some(Ok(a)), Some(Ok(b))) => Ok((Some(short), Some((a, b)), false)),
+        (Some(Ok(a)), Some(Ok(b))) => Ok(Comparison::counted(short, (a, b), false)),
         _ => bail!("unexpected `git rev-list --count` output {text:?}"),
     }
 }

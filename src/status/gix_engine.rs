@@ -11,8 +11,8 @@ use gix::bstr::ByteSlice;
 use super::ahead_behind;
 use super::gix_worktree::worktree_state;
 use super::model::{
-    CommitInfo, Engine, Head, RepoStatus, Request, decode_subject, dir_flags, resolve_against,
-    shorten_ref, subject_of,
+    CommitInfo, Comparison, Engine, Head, RepoStatus, Request, decode_subject, dir_flags,
+    resolve_against, shorten_ref, subject_of,
 };
 use super::repo_commits::RepoCommits;
 
@@ -41,12 +41,10 @@ pub fn read(req: &Request, in_repo: bool) -> anyhow::Result<RepoStatus> {
         },
     };
 
-    let (upstream, counts, upstream_gone) = match &branch_full {
+    let comparison = match &branch_full {
         Some(full) => compare_upstream(&repo, full.as_ref(), head_id, req.remote.as_deref())?,
-        None => (None, None, false),
+        None => Comparison::default(),
     };
-    let ahead_behind = counts.map(|c| (c.ahead, c.behind));
-    let counts_bounded = counts.is_some_and(|c| c.bounded);
 
     let stash_count = stash_count(&repo)?;
 
@@ -59,10 +57,10 @@ pub fn read(req: &Request, in_repo: bool) -> anyhow::Result<RepoStatus> {
     Ok(RepoStatus {
         head,
         head_oid: head_id.map(|id| id.to_string()),
-        upstream,
-        upstream_gone,
-        ahead_behind,
-        counts_bounded,
+        upstream: comparison.upstream,
+        upstream_gone: comparison.gone,
+        ahead_behind: comparison.ahead_behind,
+        counts_bounded: comparison.bounded,
         dirty,
         staged,
         untracked,
@@ -166,8 +164,6 @@ fn describe_exact_tag(
     Ok(best.map(|(_, _, name)| name))
 }
 
-type Comparison = (Option<String>, Option<ahead_behind::Counts>, bool);
-
 fn compare_upstream(
     repo: &gix::Repository,
     branch: &gix::refs::FullNameRef,
@@ -187,30 +183,34 @@ fn compare_upstream(
                     match repo
                         .branch_remote_tracking_ref_name(branch, gix::remote::Direction::Fetch)
                     {
-                        None => return Ok((None, None, false)),
+                        None => return Ok(Comparison::default()),
                         Some(name) => name?.as_bstr().to_str_lossy().into_owned(),
                     }
                 }
-                _ => return Ok((None, None, false)),
+                _ => return Ok(Comparison::default()),
             }
         }
     };
     let display = shorten_ref(&tracking).to_string();
     let Some(mut upstream_ref) = repo.try_find_reference(tracking.as_str())? else {
-        return Ok((Some(display), None, true));
+        return Ok(Comparison::without_counts(display, true));
     };
     let upstream = upstream_ref.peel_to_id()?.detach();
     let Some(head) = head else {
-        return Ok((Some(display), None, true));
+        return Ok(Comparison::without_counts(display, true));
     };
     // In sync is the common case: no need to open the commit-graph for it.
     if upstream == head {
-        return Ok((Some(display), Some(ahead_behind::Counts::default()), false));
+        return Ok(Comparison::counted(display, (0, 0), false));
     }
     let commits = RepoCommits::new(repo)?;
     let (left, right) = (commits.id(head), commits.id(upstream));
     let counts = ahead_behind::count(commits, left, right, ahead_behind::WALK_LIMIT)?;
-    Ok((Some(display), Some(counts), false))
+    Ok(Comparison::counted(
+        display,
+        (counts.ahead, counts.behind),
+        counts.bounded,
+    ))
 }
 
 fn stash_count(repo: &gix::Repository) -> anyhow::Result<usize> {

@@ -46,6 +46,41 @@ pub enum Head {
 
 pub use crate::keys::Situation;
 
+/// How a branch stands against the branch it is compared with, as both
+/// engines find it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Comparison {
+    /// The compared branch, short (`origin/main`); `None` without one.
+    pub upstream: Option<String>,
+    /// Commits only on the branch, commits only on the upstream.
+    pub ahead_behind: Option<(usize, usize)>,
+    /// The walk stopped at its bound: the counts are lower bounds.
+    pub bounded: bool,
+    /// An upstream is configured but its ref is missing.
+    pub gone: bool,
+}
+
+impl Comparison {
+    /// Compared with `upstream`, whose ref is missing (or nothing to count).
+    pub fn without_counts(upstream: String, gone: bool) -> Comparison {
+        Comparison {
+            upstream: Some(upstream),
+            gone,
+            ..Comparison::default()
+        }
+    }
+
+    /// Compared with `upstream`: `ahead` and `behind` commits.
+    pub fn counted(upstream: String, (ahead, behind): (usize, usize), bounded: bool) -> Comparison {
+        Comparison {
+            upstream: Some(upstream),
+            ahead_behind: Some((ahead, behind)),
+            bounded,
+            gone: false,
+        }
+    }
+}
+
 /// The commit at HEAD.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitInfo {
