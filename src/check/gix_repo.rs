@@ -2,43 +2,15 @@
 //! trust as `ll`'s gix engine), and what it reads from the refs: branches
 //! with their tips, remote-tracking tips, upstreams and tags.
 
-use std::path::PathBuf;
-
-use anyhow::{Context as _, Result, anyhow, bail};
+use anyhow::{Context as _, Result, anyhow};
 use gix::ObjectId;
 use gix::bstr::ByteSlice;
 
-use crate::status::{self, Request, dir_flags, resolve_against};
+use crate::status::{self, Request};
 
 /// Opens the repository as `ll`'s gix engine does (same flags, same trust).
 pub(super) fn open(req: &Request, in_repo: bool) -> Result<gix::Repository> {
-    let (git_dir, work_tree) =
-        dir_flags(&req.flags).context("these per-repo flags need the git engine")?;
-    let mut opts = gix::open::Options::default().bail_if_untrusted(true);
-    let path = match &git_dir {
-        Some(dir) => {
-            opts = opts.open_path_as_is(true);
-            resolve_against(&req.path, dir)
-        }
-        None if in_repo => PathBuf::from("."),
-        None => req.path.clone(),
-    };
-    let mut repo = opts.open(path)?.to_thread_local();
-    if let Some(tree) = work_tree {
-        let tree = resolve_against(&req.path, &tree);
-        if !gix::sec::identity::is_path_owned_by_current_user(&tree).unwrap_or(false) {
-            bail!(
-                "work tree {} is not owned by the current user",
-                tree.display()
-            );
-        }
-        repo.set_workdir(tree)?;
-    }
-    if repo.workdir().is_none() && !repo.is_bare() {
-        bail!("repository has no work tree");
-    }
-    repo.object_cache_size_if_unset(256 * 1024);
-    Ok(repo)
+    status::gix_engine::open(req, in_repo)
 }
 
 pub(super) struct Branch {

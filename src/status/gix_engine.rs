@@ -70,7 +70,9 @@ pub fn read(req: &Request, in_repo: bool) -> anyhow::Result<RepoStatus> {
     })
 }
 
-fn open(req: &Request, in_repo: bool) -> anyhow::Result<gix::Repository> {
+/// Opens the repo as both in-process readers (`ll`, `check`) do: per-repo
+/// `--git-dir`/`--work-tree` flags honoured, untrusted repos refused.
+pub fn open(req: &Request, in_repo: bool) -> anyhow::Result<gix::Repository> {
     let (git_dir, work_tree) =
         dir_flags(&req.flags).context("these per-repo flags need the git engine")?;
     let mut opts = gix::open::Options::default().bail_if_untrusted(true);
