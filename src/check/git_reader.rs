@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 
-use super::model::{MAX_SUBMODULE_DEPTH, Options, Reason, RepoCheck, operation_in, uncommitted};
+use super::model::{
+    MAX_SUBMODULE_DEPTH, Options, Reason, RepoCheck, operation_in, push_submodule, uncommitted,
+};
 use super::walk::COUNT_CAP;
 use crate::status::{self, Engine, EngineChoice, Head, Request};
 
@@ -382,23 +384,8 @@ fn submodule_reasons(subs: Vec<(String, PathBuf)>, prefix: &str, depth: usize) -
         } else {
             format!("{prefix}/{rela}")
         };
-        match submodule(&dir, &shown, depth) {
-            Ok((reasons, nested)) => {
-                if !reasons.is_empty() {
-                    out.push(Reason::Submodule {
-                        path: shown,
-                        error: None,
-                        reasons,
-                    });
-                }
-                out.extend(nested);
-            }
-            Err(e) => out.push(Reason::Submodule {
-                path: shown,
-                error: Some(format!("{e:#}")),
-                reasons: Vec::new(),
-            }),
-        }
+        let result = submodule(&dir, &shown, depth);
+        push_submodule(&mut out, shown, result);
     }
     out
 }

@@ -9,7 +9,9 @@ use gix::ObjectId;
 use gix::bstr::ByteSlice;
 
 use super::gix_repo::{Refs, open};
-use super::model::{MAX_SUBMODULE_DEPTH, Reason, at_risk, operation_in, uncommitted};
+use super::model::{
+    MAX_SUBMODULE_DEPTH, Reason, at_risk, operation_in, push_submodule, uncommitted,
+};
 use super::walk::{self, Held};
 use crate::status::{self, EngineChoice, Request};
 
@@ -88,23 +90,7 @@ pub(super) fn submodules(
             Err(_) if fallback => super::git_reader::submodule(&dir, &shown, depth),
             other => other,
         };
-        match result {
-            Ok((reasons, nested)) => {
-                if !reasons.is_empty() {
-                    out.push(Reason::Submodule {
-                        path: shown,
-                        error: None,
-                        reasons,
-                    });
-                }
-                out.extend(nested);
-            }
-            Err(e) => out.push(Reason::Submodule {
-                path: shown,
-                error: Some(format!("{e:#}")),
-                reasons: Vec::new(),
-            }),
-        }
+        push_submodule(out, shown, result);
     }
 }
 

@@ -167,3 +167,29 @@ pub fn at_risk(tally: walk::Tally) -> Option<(Option<usize>, bool)> {
         walk::Tally::NotChecked => Some((None, true)),
     }
 }
+
+/// Adds what was found in a submodule shown as `shown`: its reasons (when
+/// it has any) and its nested submodules' entries, or its error.
+pub fn push_submodule(
+    out: &mut Vec<Reason>,
+    shown: String,
+    result: anyhow::Result<(Vec<Reason>, Vec<Reason>)>,
+) {
+    match result {
+        Ok((reasons, nested)) => {
+            if !reasons.is_empty() {
+                out.push(Reason::Submodule {
+                    path: shown,
+                    error: None,
+                    reasons,
+                });
+            }
+            out.extend(nested);
+        }
+        Err(e) => out.push(Reason::Submodule {
+            path: shown,
+            error: Some(format!("{e:#}")),
+            reasons: Vec::new(),
+        }),
+    }
+}
