@@ -194,6 +194,8 @@ pub struct Opts {
     pub with_flags: bool,
     pub dry_run: bool,
     pub jobs: Option<u32>,
+    /// `--no-ssh-reuse`: every clone connects on its own.
+    pub no_ssh_reuse: bool,
 }
 
 /// Clones what `manifest` lists and is missing under `dir` (or at the
@@ -233,7 +235,7 @@ pub fn clone_manifest(ctx: &Ctx, manifest: &Manifest, args: &Opts, dir: &Path) -
             Plan::Clone | Plan::Present => {}
         }
     }
-    match clone_planned(ctx, manifest, &targets, &plans, args.jobs)? {
+    match clone_planned(ctx, manifest, &targets, &plans, args)? {
         RunEnd::Ok => {}
         RunEnd::Failed => failed = true,
         // Interrupted: register nothing more, report the signal.
@@ -295,26 +297,31 @@ fn show_plans(
     Ok(())
 }
 
-/// Runs the clones that are planned, at most `jobs` at once.
+/// Runs the clones that are planned, at most `args.jobs` at once.
 fn clone_planned(
     ctx: &Ctx,
     manifest: &Manifest,
     targets: &[PathBuf],
     plans: &[Plan],
-    jobs: Option<u32>,
+    args: &Opts,
 ) -> Result<RunEnd> {
     let mut clones = Vec::new();
+    let mut urls = BTreeMap::new();
     for ((r, t), p) in manifest.repos.iter().zip(targets).zip(plans) {
         if *p == Plan::Clone {
             let bare = r.kind == Some(RepoKind::Bare);
             clones.push(clone_job(&r.name, &r.url, t, &r.branch, bare)?);
+            urls.insert(r.name.clone(), r.url.clone());
         }
     }
     if clones.is_empty() {
         return Ok(RunEnd::Ok);
     }
     let options = Options {
-        jobs: jobs.map(|j| j as usize),
+        jobs: args.jobs.map(|j| j as usize),
+        network: true,
+        no_ssh_reuse: args.no_ssh_reuse,
+        urls,
         ..Options::default()
     };
     Ok(run::execute(ctx, clones, &options)?.end())

@@ -17,6 +17,10 @@ pub struct RunArgs {
     /// duration_secs, attempts, stdout, stderr) instead of prefixed output
     #[arg(long)]
     pub json: bool,
+    /// Connect each repo on its own, without sharing one ssh connection per
+    /// host [default: `ssh_reuse` in settings.yml, else shared]
+    #[arg(long = "no-ssh-reuse")]
+    pub no_ssh_reuse: bool,
 }
 
 fn parse_jobs(s: &str) -> Result<usize, String> {
@@ -64,7 +68,8 @@ impl From<&RunArgs> for crate::run::Options {
             jobs: args.jobs,
             timeout: args.timeout,
             json: args.json,
-            interactive: false,
+            no_ssh_reuse: args.no_ssh_reuse,
+            ..Default::default()
         }
     }
 }

@@ -77,6 +77,10 @@ pub struct CloneArgs {
     /// With -f or --from: how many clones run at once
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub jobs: Option<u32>,
+    /// With -f or --from: connect each clone on its own, without sharing one
+    /// ssh connection per host [default: `ssh_reuse` in settings.yml, else shared]
+    #[arg(long = "no-ssh-reuse")]
+    pub no_ssh_reuse: bool,
     #[command(flatten)]
     pub forge: ForgeArgs,
 }

@@ -152,6 +152,7 @@ fn from_manifest(ctx: &Ctx, args: &CloneArgs, dir: &Path, file: &str) -> Result<
         with_flags: args.with_flags,
         dry_run: args.dry_run,
         jobs: args.jobs,
+        no_ssh_reuse: args.no_ssh_reuse,
     };
     Ok(clone_manifest(ctx, &manifest, &opts, dir)?.into())
 }
@@ -217,6 +218,7 @@ fn from_forge(ctx: &Ctx, args: &CloneArgs, dir: &Path, source: &str) -> Result<E
         with_flags: false,
         dry_run: args.dry_run,
         jobs: args.jobs,
+        no_ssh_reuse: args.no_ssh_reuse,
     };
     let exit = clone_manifest(ctx, &manifest, &opts, dir)?;
     report_upstream(&session, &listing, protocol, &changes);
