@@ -8,6 +8,7 @@ use anyhow::Result;
 
 use crate::cli::FreezeArgs;
 use crate::ctx::Ctx;
+use crate::lean::Lean;
 use crate::manifest::{Format, Manifest, ManifestGroup, ManifestRepo};
 use crate::print::sanitize;
 use crate::registry::{Context, Registry, Repo};
@@ -25,7 +26,10 @@ pub fn run(ctx: &Ctx, args: &FreezeArgs) -> Result<ExitCode> {
             Context::None | Context::AutoNoMatch => None,
         },
     };
-    let manifest = freeze(&reg, group.as_deref(), &ctx.cwd)?;
+    let mut manifest = freeze(&reg, group.as_deref(), &ctx.cwd)?;
+    if args.lean {
+        record_lean(&reg, &mut manifest);
+    }
     for r in manifest.repos.iter().filter(|r| !r.path.exists()) {
         crate::warning!(
             "{}: folder {} is missing; listed without url and branch",
@@ -36,6 +40,11 @@ pub fn run(ctx: &Ctx, args: &FreezeArgs) -> Result<ExitCode> {
     match args.format {
         Format::Yaml => out!("{}", manifest.to_yaml()?)?,
         Format::Csv => {
+            if args.lean {
+                crate::warning!(
+                    "--lean is not in the CSV, which cannot express it; use the YAML format"
+                );
+            }
             let skipped: Vec<String> = manifest
                 .repos
                 .iter()
@@ -52,6 +61,20 @@ pub fn run(ctx: &Ctx, args: &FreezeArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Fills in how lean each repo's clone is (see [`Lean::of_repo`]).
+fn record_lean(reg: &Registry, manifest: &mut Manifest) {
+    let leans = crate::parallel::map(&manifest.repos, crate::parallel::GIT_READERS, |r| {
+        let flags = reg.repos.get(&r.name).map(|repo| repo.flags.clone());
+        match (r.path.exists() && !r.url.is_empty(), flags) {
+            (true, Some(flags)) => Lean::of_repo(&r.path, &flags, &r.url),
+            _ => Lean::default(),
+        }
+    });
+    for (r, lean) in manifest.repos.iter_mut().zip(leans) {
+        r.clone = lean;
+    }
 }
 
 /// The manifest of `group` (or every repo and group).
@@ -89,6 +112,7 @@ fn describe(name: &str, repo: &Repo) -> ManifestRepo {
         branch: String::new(),
         flags: repo.flags.clone(),
         kind: repo.kind,
+        clone: Default::default(),
     };
     if !repo.path.exists() {
         return entry;
