@@ -229,6 +229,50 @@ fn more_concurrent_repos_than_a_connection_carries_open_more_masters() {
 }
 
 #[test]
+fn a_proxyjump_host_shares_one_connection_through_its_jump() {
+    let env = TestEnv::new();
+    let Some(sshd) = Sshd::start(&env) else {
+        return;
+    };
+    let dirs = ssh_repos(&env, &sshd, 3);
+    let d = sshd.dir.display();
+    let config = sshd.dir.join("ssh_config");
+    fs::write(
+        &config,
+        format!(
+            "Host jump target\n  HostName 127.0.0.1\n  Port {port}\n\
+             Host target\n  ProxyJump jump\n\
+             Host *\n  IdentityFile {d}/client_key\n  IdentitiesOnly yes\n  \
+             UserKnownHostsFile {d}/known_hosts\n  GlobalKnownHostsFile /dev/null\n  \
+             StrictHostKeyChecking yes\n",
+            port = sshd.port
+        ),
+    )
+    .expect("ssh config");
+    for dir in &dirs {
+        let bare = env.root.join("remotes").join(format!(
+            "{}.git",
+            dir.file_name().expect("name").to_string_lossy()
+        ));
+        env.git(
+            dir,
+            &[
+                "remote",
+                "set-url",
+                "origin",
+                &format!("target:{}", bare.display()),
+            ],
+        );
+    }
+    let (cmd, runtime) = gita(&env, &format!("ssh -F {}", config.display()));
+    run(cmd, &["fetch"]).ok();
+    // The jump host and the target through it: two logins for all repos.
+    assert_eq!(sshd.logins(), 2, "{}", sshd.log_text());
+    assert!(fetched(&env, &dirs));
+    assert!(is_empty(runtime.path()));
+}
+
+#[test]
 fn without_reuse_each_repo_connects() {
     let env = TestEnv::new();
     let Some(sshd) = Sshd::start(&env) else {
