@@ -138,7 +138,7 @@ impl Masters {
         for group in &mut self.groups {
             for shard in group.shards.iter_mut().filter(|s| !s.ready) {
                 if let Some(child) = shard.child.take() {
-                    end(child);
+                    end_all(vec![child]);
                 }
             }
             if !group.shards.iter().any(|s| s.ready) {
@@ -200,11 +200,13 @@ impl Masters {
 
 impl Drop for Masters {
     fn drop(&mut self) {
-        for shard in self.groups.iter_mut().flat_map(|g| g.shards.iter_mut()) {
-            if let Some(child) = shard.child.take() {
-                end(child);
-            }
-        }
+        let children: Vec<Child> = self
+            .groups
+            .iter_mut()
+            .flat_map(|g| g.shards.iter_mut())
+            .filter_map(|s| s.child.take())
+            .collect();
+        end_all(children);
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -271,20 +273,23 @@ fn spawn_master(
     cmd.spawn().ok()
 }
 
-/// Ends a master: SIGTERM to its session, SIGKILL if it lingers, reaped.
-fn end(mut child: Child) {
-    let Ok(pid) = i32::try_from(child.id()) else {
-        let _ = child.kill();
-        let _ = child.wait();
-        return;
-    };
-    crate::run::group::signal_group(pid, libc::SIGTERM);
+/// Ends masters: SIGTERM to each one's session, SIGKILL to those that
+/// linger, all reaped.
+fn end_all(mut children: Vec<Child>) {
+    let pgid = |c: &Child| i32::try_from(c.id()).unwrap_or(0);
+    for child in &children {
+        crate::run::group::signal_group(pgid(child), libc::SIGTERM);
+    }
     for _ in 0..50 {
-        if !matches!(child.try_wait(), Ok(None)) {
+        children.retain_mut(|c| matches!(c.try_wait(), Ok(None)));
+        if children.is_empty() {
             return;
         }
         std::thread::sleep(Duration::from_millis(10));
     }
-    crate::run::group::signal_group(pid, libc::SIGKILL);
-    let _ = child.wait();
+    for mut child in children {
+        crate::run::group::signal_group(pgid(&child), libc::SIGKILL);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
 }
