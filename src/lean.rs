@@ -152,3 +152,36 @@ impl Lean {
         lean
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_wins_and_depth_is_bounded() {
+        let manifest = Lean {
+            depth: Some(5),
+            filter: Some(Filter::TreeZero),
+            ..Lean::default()
+        };
+        let cli = Lean {
+            depth: Some(1),
+            no_tags: true,
+            ..Lean::default()
+        };
+        let both = cli.over(&manifest);
+        assert_eq!(
+            both.clone_args(),
+            ["--depth=1", "--filter=tree:0", "--no-tags"]
+        );
+        assert!(both.one_branch());
+        assert!(Lean::default().clone_args().is_empty());
+        for bad in [0, MAX_DEPTH + 1] {
+            let lean = Lean {
+                depth: Some(bad),
+                ..Lean::default()
+            };
+            assert!(lean.check().is_err(), "{bad}");
+        }
+    }
+}

@@ -104,7 +104,8 @@ pub struct LeanArgs {
     /// (tree:0), fetched when needed
     #[arg(long, value_enum, value_name = "FILTER", help_heading = "Lean clones")]
     pub filter: Option<crate::lean::Filter>,
-    /// Clone only the branch that is checked out
+    /// Clone one branch only: the manifest's recorded branch, else the
+    /// remote's default
     #[arg(long = "single-branch", help_heading = "Lean clones")]
     pub single_branch: bool,
     /// Fetch no tags, now or later
