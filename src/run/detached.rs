@@ -2,8 +2,9 @@
 //! concurrency, each child in its own session with stdin closed and both
 //! output streams captured, per-job timeouts, retries after dropped
 //! connections (see `retry.rs`), and terminating signals that stop every
-//! child's whole process group. Never writes to stdout: finished jobs go to
-//! a [`Sink`] (see `report.rs`).
+//! child's whole process group. Network runs first open their shared ssh
+//! connections (see `ssh/`), which end with the run. Never writes to
+//! stdout: finished jobs go to a [`Sink`] (see `report.rs`).
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
