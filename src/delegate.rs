@@ -25,6 +25,9 @@ pub struct Delegated {
     pub interactive: bool,
     /// Run `cmd` with `sh -c` instead of splitting it into words.
     pub shell: bool,
+    /// Talks to remotes (`network: true` in cmds.yml): worth sharing ssh
+    /// connections, as fetch, pull and push do.
+    pub network: bool,
 }
 
 impl Delegated {
@@ -244,6 +247,7 @@ pub fn builtin() -> BTreeMap<String, Delegated> {
                 allow_all: b.allow_all,
                 interactive: b.interactive,
                 shell: false,
+                network: false,
             };
             (d.name.clone(), d)
         })
@@ -263,6 +267,8 @@ struct Spec {
     disable_async: bool,
     #[serde(default)]
     shell: bool,
+    #[serde(default)]
+    network: bool,
     #[serde(flatten)]
     unknown: BTreeMap<String, serde_norway::Value>,
 }
@@ -293,7 +299,7 @@ pub fn load(
         if !spec.unknown.is_empty() {
             let keys: Vec<&str> = spec.unknown.keys().map(String::as_str).collect();
             warnings.push(format!(
-                "custom command `{name}`: ignoring {} (known: cmd, help, allow_all, disable_async, shell)",
+                "custom command `{name}`: ignoring {} (known: cmd, help, allow_all, disable_async, shell, network)",
                 keys.join(", ")
             ));
         }
@@ -307,6 +313,7 @@ pub fn load(
                 allow_all: spec.allow_all,
                 interactive: spec.disable_async,
                 shell: spec.shell,
+                network: spec.network,
             },
         );
     }
@@ -534,6 +541,7 @@ mod tests {
             allow_all: true,
             interactive: false,
             shell: true,
+            network: false,
         };
         let extra = ["-n".to_string(), "it's $HOME".to_string(), String::new()];
         assert_eq!(

@@ -60,6 +60,11 @@ pub fn ceiling_directories() -> Option<OsString> {
     var("GIT_CEILING_DIRECTORIES")
 }
 
+/// `XDG_RUNTIME_DIR`: the user's private runtime folder.
+pub fn runtime_dir() -> Option<PathBuf> {
+    var("XDG_RUNTIME_DIR").map(PathBuf::from)
+}
+
 /// Whether an ssh agent is reachable (`SSH_AUTH_SOCK`).
 pub fn ssh_agent() -> bool {
     var("SSH_AUTH_SOCK").is_some()

@@ -21,6 +21,7 @@ mod forge;
 mod git;
 mod import;
 mod keys;
+mod lean;
 mod manifest;
 mod messages;
 mod names;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::csv;
 use crate::keys::RepoKind;
+use crate::lean::Lean;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -35,6 +36,9 @@ pub struct ManifestRepo {
     pub flags: Vec<String>,
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<RepoKind>,
+    /// How lean a clone to make (`gita freeze --lean` records it).
+    #[serde(default, skip_serializing_if = "Lean::is_empty")]
+    pub clone: Lean,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -143,6 +147,7 @@ impl Manifest {
                     url: field(0).to_string(),
                     name: field(1).to_string(),
                     path: PathBuf::from(field(2)),
+                    clone: Lean::default(),
                     kind: match field(3) {
                         "" => None,
                         text => Some(RepoKind::parse(text).ok_or_else(|| {
@@ -185,6 +190,7 @@ impl Manifest {
             if !r.branch.is_empty() {
                 field("branch", crate::trust::check_ref(&r.branch))?;
             }
+            field("clone", r.clone.check())?;
         }
         for g in &self.groups {
             crate::names::validate_name(&g.name, "group")
@@ -207,6 +213,7 @@ mod tests {
                 branch: "main".into(),
                 flags: vec!["-c".into(), "a=b".into()],
                 kind: None,
+                clone: Lean::default(),
             }],
             groups: vec![ManifestGroup {
                 name: "g".into(),

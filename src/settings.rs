@@ -35,6 +35,10 @@ pub struct SettingsFile {
     /// Default number of concurrent jobs for commands run across repos.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jobs: Option<usize>,
+    /// Share one ssh connection per destination in network runs (on when
+    /// missing; see the README, "SSH connection reuse").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssh_reuse: Option<bool>,
     /// API host or forge kind (`github`, `gitlab`, `gitea`, `forgejo`) → a
     /// shell command that prints a token for `discover` and `clone --from`.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -52,6 +56,7 @@ impl Default for SettingsFile {
             symbols: default_symbols(),
             widths: BTreeMap::new(),
             jobs: None,
+            ssh_reuse: None,
             forge_token_commands: BTreeMap::new(),
             extra: Extra::new(),
         }

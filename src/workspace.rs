@@ -17,6 +17,7 @@ use crate::ctx::Ctx;
 use crate::exit::Exit;
 use crate::forge;
 use crate::keys::RepoKind;
+use crate::lean::Lean;
 use crate::manifest::{Manifest, ManifestRepo};
 use crate::paths::absolute;
 use crate::print::sanitize;
@@ -29,10 +30,16 @@ const PARTIAL: &str = ".gita-partial";
 
 /// The clone step, run by `sh`: clone into the temp folder, check out the
 /// recorded branch, then move the finished repo into place.
-/// $1 url, $2 temp folder, $3 target, $4 branch, $5 `--bare` or empty.
+/// $1 url, $2 temp folder, $3 target, $4 branch, $5 `--bare` or empty, $6
+/// the lean clone options (validated words, see `crate::lean`), $7 `1` when
+/// the clone gets one branch only, which must then be the recorded one.
 const CLONE_SCRIPT: &str = r#"set -u
 rm -rf "$2"
-git clone -q $5 -- "$1" "$2" || exit $?
+if [ -n "$4" ] && [ -n "$7" ]; then
+  git clone -q $5 $6 --branch "$4" -- "$1" "$2" || exit $?
+else
+  git clone -q $5 $6 -- "$1" "$2" || exit $?
+fi
 rc=0
 if [ -n "$4" ] && [ -z "$5" ]; then
   cur=$(git -C "$2" symbolic-ref -q --short HEAD || true)
@@ -134,7 +141,9 @@ fn partial_path(target: &Path) -> PathBuf {
     target.with_file_name(format!(".{name}{PARTIAL}"))
 }
 
-fn clone_job(name: &str, url: &str, target: &Path, branch: &str, bare: bool) -> Result<Job> {
+fn clone_job(entry: &ManifestRepo, target: &Path, lean: &Lean) -> Result<Job> {
+    let (name, url, branch) = (&entry.name, &entry.url, &entry.branch);
+    let bare = entry.kind == Some(RepoKind::Bare);
     let parent = target.parent().unwrap_or(Path::new("/"));
     fs::create_dir_all(parent)
         .with_context(|| format!("cannot create folder {}", parent.display()))?;
@@ -149,6 +158,8 @@ fn clone_job(name: &str, url: &str, target: &Path, branch: &str, bare: bool) -> 
         &target.to_string_lossy(),
         branch,
         if bare { "--bare" } else { "" },
+        &lean.clone_args().join(" "),
+        if lean.one_branch() { "1" } else { "" },
     ];
     Ok(Job {
         name: name.to_string(),
@@ -194,6 +205,10 @@ pub struct Opts {
     pub with_flags: bool,
     pub dry_run: bool,
     pub jobs: Option<u32>,
+    /// `--no-ssh-reuse`: every clone connects on its own.
+    pub no_ssh_reuse: bool,
+    /// Lean clone options of the command line, over each repo's own.
+    pub lean: Lean,
 }
 
 /// Clones what `manifest` lists and is missing under `dir` (or at the
@@ -219,7 +234,7 @@ pub fn clone_manifest(ctx: &Ctx, manifest: &Manifest, args: &Opts, dir: &Path) -
         .map(|(r, t)| plan(r, t, dir))
         .collect();
     if args.dry_run {
-        show_plans(manifest, &targets, &plans, args.with_flags)?;
+        show_plans(manifest, &targets, &plans, args)?;
         return Ok(Exit::Success);
     }
     let mut failed = false;
@@ -233,7 +248,7 @@ pub fn clone_manifest(ctx: &Ctx, manifest: &Manifest, args: &Opts, dir: &Path) -
             Plan::Clone | Plan::Present => {}
         }
     }
-    match clone_planned(ctx, manifest, &targets, &plans, args.jobs)? {
+    match clone_planned(ctx, manifest, &targets, &plans, args)? {
         RunEnd::Ok => {}
         RunEnd::Failed => failed = true,
         // Interrupted: register nothing more, report the signal.
@@ -246,12 +261,8 @@ pub fn clone_manifest(ctx: &Ctx, manifest: &Manifest, args: &Opts, dir: &Path) -
 }
 
 /// `-n`: what cloning the manifest would do.
-fn show_plans(
-    manifest: &Manifest,
-    targets: &[PathBuf],
-    plans: &[Plan],
-    with_flags: bool,
-) -> Result<()> {
+fn show_plans(manifest: &Manifest, targets: &[PathBuf], plans: &[Plan], args: &Opts) -> Result<()> {
+    let with_flags = args.with_flags;
     let flags_note = |r: &ManifestRepo| -> String {
         if r.flags.is_empty() {
             String::new()
@@ -274,10 +285,11 @@ fn show_plans(
         };
         match p {
             Plan::Clone => show(format!(
-                "clone {} {} -> {}{branch}{}",
+                "clone {} {} -> {}{branch}{}{}",
                 r.name,
                 r.url,
                 t.display(),
+                lean_note(&args.lean.over(&r.clone)),
                 flags_note(r)
             ))?,
             Plan::Present => show(format!(
@@ -295,26 +307,39 @@ fn show_plans(
     Ok(())
 }
 
-/// Runs the clones that are planned, at most `jobs` at once.
+/// ` [--depth=1 …]` for a lean clone.
+fn lean_note(lean: &Lean) -> String {
+    if lean.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", lean.clone_args().join(" "))
+    }
+}
+
+/// Runs the clones that are planned, at most `args.jobs` at once.
 fn clone_planned(
     ctx: &Ctx,
     manifest: &Manifest,
     targets: &[PathBuf],
     plans: &[Plan],
-    jobs: Option<u32>,
+    args: &Opts,
 ) -> Result<RunEnd> {
     let mut clones = Vec::new();
+    let mut urls = BTreeMap::new();
     for ((r, t), p) in manifest.repos.iter().zip(targets).zip(plans) {
         if *p == Plan::Clone {
-            let bare = r.kind == Some(RepoKind::Bare);
-            clones.push(clone_job(&r.name, &r.url, t, &r.branch, bare)?);
+            clones.push(clone_job(r, t, &args.lean.over(&r.clone))?);
+            urls.insert(r.name.clone(), r.url.clone());
         }
     }
     if clones.is_empty() {
         return Ok(RunEnd::Ok);
     }
     let options = Options {
-        jobs: jobs.map(|j| j as usize),
+        jobs: args.jobs.map(|j| j as usize),
+        network: true,
+        no_ssh_reuse: args.no_ssh_reuse,
+        urls,
         ..Options::default()
     };
     Ok(run::execute(ctx, clones, &options)?.end())

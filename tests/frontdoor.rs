@@ -108,7 +108,7 @@ fn python_gitas_custom_command_options_are_accepted() {
     assert!(run.stdout.contains("a: main\n"), "{run:#?}");
     assert!(
         run.stderr
-            .contains("custom command `head`: ignoring comment (known: cmd, help, allow_all, disable_async, shell)"),
+            .contains("custom command `head`: ignoring comment (known: cmd, help, allow_all, disable_async, shell, network)"),
         "{run:#?}"
     );
     // Every color name of Python gita's `color set`.

@@ -23,6 +23,10 @@ pub struct RunArgs {
     pub dry_run: bool,
     #[command(flatten)]
     pub filter: super::filters::StateFilter,
+    /// Connect each repo on its own, without sharing one ssh connection per
+    /// host [default: `ssh_reuse` in settings.yml, else shared]
+    #[arg(long = "no-ssh-reuse")]
+    pub no_ssh_reuse: bool,
 }
 
 fn parse_jobs(s: &str) -> Result<usize, String> {
@@ -70,7 +74,8 @@ impl From<&RunArgs> for crate::run::Options {
             jobs: args.jobs,
             timeout: args.timeout,
             json: args.json,
-            interactive: false,
+            no_ssh_reuse: args.no_ssh_reuse,
+            ..Default::default()
         }
     }
 }

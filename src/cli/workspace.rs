@@ -18,6 +18,10 @@ pub struct FreezeArgs {
     pub format: Format,
     #[command(flatten)]
     pub filter: super::filters::StateFilter,
+    /// Record how lean each clone is (shallow depth, partial-clone filter,
+    /// single branch, no tags), for `gita clone -f` to clone it the same way
+    #[arg(long)]
+    pub lean: bool,
 }
 
 /// Merge Python gita's files (repos.csv, groups.csv) into gita's registry
@@ -80,8 +84,47 @@ pub struct CloneArgs {
     /// With -f or --from: how many clones run at once
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub jobs: Option<u32>,
+    /// With -f or --from: connect each clone on its own, without sharing one
+    /// ssh connection per host [default: `ssh_reuse` in settings.yml, else shared]
+    #[arg(long = "no-ssh-reuse")]
+    pub no_ssh_reuse: bool,
+    #[command(flatten)]
+    pub lean: LeanArgs,
     #[command(flatten)]
     pub forge: ForgeArgs,
+}
+
+/// How lean a clone to make; on the command line they apply to every repo
+/// and win over a manifest's per-repo `clone:` options.
+#[derive(Debug, Clone, Default, Args)]
+pub struct LeanArgs {
+    /// Clone only the last N commits of history (needs a file:// URL for a
+    /// local repo)
+    #[arg(long, value_name = "N", help_heading = "Lean clones",
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::lean::MAX_DEPTH)))]
+    pub depth: Option<u32>,
+    /// Partial clone: leave out file contents (blob:none) or trees too
+    /// (tree:0), fetched when needed
+    #[arg(long, value_enum, value_name = "FILTER", help_heading = "Lean clones")]
+    pub filter: Option<crate::lean::Filter>,
+    /// Clone one branch only: the manifest's recorded branch, else the
+    /// remote's default
+    #[arg(long = "single-branch", help_heading = "Lean clones")]
+    pub single_branch: bool,
+    /// Fetch no tags, now or later
+    #[arg(long = "no-tags", help_heading = "Lean clones")]
+    pub no_tags: bool,
+}
+
+impl LeanArgs {
+    pub fn lean(&self) -> crate::lean::Lean {
+        crate::lean::Lean {
+            depth: self.depth,
+            filter: self.filter,
+            single_branch: self.single_branch,
+            no_tags: self.no_tags,
+        }
+    }
 }
 
 const DISCOVER_HELP: &str = "\

@@ -73,6 +73,7 @@ fn one(ctx: &Ctx, args: &CloneArgs, dir: &Path, url: &str) -> Result<ExitCode> {
         branch: String::new(),
         flags: Vec::new(),
         kind: None,
+        clone: Default::default(),
     };
     let action = plan(&entry, &target, dir);
     if args.dry_run {
@@ -93,7 +94,9 @@ fn one(ctx: &Ctx, args: &CloneArgs, dir: &Path, url: &str) -> Result<ExitCode> {
             let status = git::command(dir, &[])
                 .env_remove("GIT_TERMINAL_PROMPT")
                 .stdin(std::process::Stdio::inherit())
-                .args(["clone", "--", url])
+                .arg("clone")
+                .args(args.lean.lean().clone_args())
+                .args(["--", url])
                 .arg(&target)
                 .status()
                 .map_err(|e| anyhow::anyhow!("{}", git::spawn_error("git", dir, &e)))?;
@@ -152,6 +155,8 @@ fn from_manifest(ctx: &Ctx, args: &CloneArgs, dir: &Path, file: &str) -> Result<
         with_flags: args.with_flags,
         dry_run: args.dry_run,
         jobs: args.jobs,
+        no_ssh_reuse: args.no_ssh_reuse,
+        lean: args.lean.lean(),
     };
     Ok(clone_manifest(ctx, &manifest, &opts, dir)?.into())
 }
@@ -217,6 +222,8 @@ fn from_forge(ctx: &Ctx, args: &CloneArgs, dir: &Path, source: &str) -> Result<E
         with_flags: false,
         dry_run: args.dry_run,
         jobs: args.jobs,
+        no_ssh_reuse: args.no_ssh_reuse,
+        lean: args.lean.lean(),
     };
     let exit = clone_manifest(ctx, &manifest, &opts, dir)?;
     report_upstream(&session, &listing, protocol, &changes);

@@ -37,7 +37,10 @@ pub fn run(
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let options = Options::from(args).interactive(cmd.interactive);
+    let options = Options {
+        network: cmd.network,
+        ..Options::from(args).interactive(cmd.interactive)
+    };
     let report = run::execute(ctx, jobs, &options)?;
     Ok(selection.exit(Exit::from(report.end())))
 }

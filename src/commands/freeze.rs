@@ -9,6 +9,7 @@ use anyhow::Result;
 use crate::cli::FreezeArgs;
 use crate::ctx::Ctx;
 use crate::exit::Exit;
+use crate::lean::Lean;
 use crate::manifest::{Format, Manifest, ManifestGroup, ManifestRepo};
 use crate::print::sanitize;
 use crate::registry::{Context, Registry, Repo};
@@ -33,7 +34,10 @@ pub fn run(ctx: &Ctx, args: &FreezeArgs) -> Result<ExitCode> {
         Pick::Run(selection) => selection,
         Pick::Done(code) => return Ok(code),
     };
-    let manifest = freeze(&reg, group.as_deref(), &selection.picked);
+    let mut manifest = freeze(&reg, group.as_deref(), &selection.picked);
+    if args.lean {
+        record_lean(&reg, &mut manifest);
+    }
     for r in manifest.repos.iter().filter(|r| !r.path.exists()) {
         crate::warning!(
             "{}: folder {} is missing; listed without url and branch",
@@ -44,6 +48,11 @@ pub fn run(ctx: &Ctx, args: &FreezeArgs) -> Result<ExitCode> {
     match args.format {
         Format::Yaml => out!("{}", manifest.to_yaml()?)?,
         Format::Csv => {
+            if args.lean {
+                crate::warning!(
+                    "--lean is not in the CSV, which cannot express it; use the YAML format"
+                );
+            }
             let skipped: Vec<String> = manifest
                 .repos
                 .iter()
@@ -60,6 +69,20 @@ pub fn run(ctx: &Ctx, args: &FreezeArgs) -> Result<ExitCode> {
         }
     }
     Ok(selection.exit(Exit::Success))
+}
+
+/// Fills in how lean each repo's clone is (see [`Lean::of_repo`]).
+fn record_lean(reg: &Registry, manifest: &mut Manifest) {
+    let leans = crate::parallel::map(&manifest.repos, crate::parallel::GIT_READERS, |r| {
+        let flags = reg.repos.get(&r.name).map(|repo| repo.flags.clone());
+        match (r.path.exists() && !r.url.is_empty(), flags) {
+            (true, Some(flags)) => Lean::of_repo(&r.path, &flags, &r.url),
+            _ => Lean::default(),
+        }
+    });
+    for (r, lean) in manifest.repos.iter_mut().zip(leans) {
+        r.clone = lean;
+    }
 }
 
 /// The manifest of the `selected` repos of `group` (or of every group).
@@ -95,6 +118,7 @@ fn describe(name: &str, repo: &Repo) -> ManifestRepo {
         branch: String::new(),
         flags: repo.flags.clone(),
         kind: repo.kind,
+        clone: Default::default(),
     };
     if !repo.path.exists() {
         return entry;

@@ -121,6 +121,7 @@ pub fn manifest(listing: &Listing, choice: &[Option<Left>], protocol: Protocol) 
             branch: String::new(),
             flags: Vec::new(),
             kind: None,
+            clone: Default::default(),
         })
         .collect();
     Manifest {

@@ -4,6 +4,17 @@
 
 /// Whether git arguments (after `git` and any flags) name a fetch-like command.
 pub fn is_fetch_like(args: &[String]) -> bool {
+    subcommand_is(args, &["fetch", "pull", "ls-remote"])
+}
+
+/// Whether git arguments name a command that talks to remotes.
+pub fn is_network(args: &[String]) -> bool {
+    subcommand_is(args, &["fetch", "pull", "ls-remote", "push"])
+}
+
+/// Whether the git subcommand of `args` is one of `names` (`remote update`
+/// counts as a fetch).
+fn subcommand_is(args: &[String], names: &[&str]) -> bool {
     // Global options that take their value as the next word.
     const WITH_VALUE: &[&str] = &[
         "-C",
@@ -22,8 +33,8 @@ pub fn is_fetch_like(args: &[String]) -> bool {
             continue;
         } else {
             return match w.as_str() {
-                "fetch" | "pull" | "ls-remote" => true,
-                "remote" => words
+                name if names.contains(&name) => true,
+                "remote" if names.contains(&"fetch") => words
                     .find(|w| !w.starts_with('-'))
                     .is_some_and(|w| w == "update"),
                 _ => false,

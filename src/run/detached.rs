@@ -2,9 +2,12 @@
 //! concurrency, each child in its own session with stdin closed and both
 //! output streams captured, per-job timeouts, retries after dropped
 //! connections (see `retry.rs`), and terminating signals that stop every
-//! child's whole process group. Never writes to stdout: finished jobs go to
-//! a [`Sink`] (see `report.rs`).
+//! child's whole process group. Network runs first open their shared ssh
+//! connections (see `ssh/`), which end with the run. Never writes to
+//! stdout: finished jobs go to a [`Sink`] (see `report.rs`).
 
+use std::collections::VecDeque;
+use std::ffi::OsString;
 use std::io;
 use std::os::unix::process::CommandExt as _;
 use std::process::Stdio;
@@ -19,7 +22,7 @@ use tokio::task::JoinSet;
 use super::group::{self, Deadline, StopSignals};
 use super::outcome::{Chunk, End, JobResult, Outcome, Stream};
 use super::program::{DetachedEnv, Job};
-use super::retry;
+use super::{retry, ssh};
 
 /// How long to keep reading a finished child's pipes. A background process it
 /// left behind (e.g. an ssh ControlPersist master) may hold them open forever.
@@ -61,30 +64,88 @@ pub struct Run {
 /// SIGTERM/SIGHUP/SIGQUIT every running child's process group is killed and
 /// the run ends with [`End::Signal`]; a sink error (closed stdout) kills them
 /// too and is returned.
-pub fn run_detached(jobs: Vec<Job>, limits: &Limits, sink: &mut dyn Sink) -> Result<Run> {
+pub fn run_detached(
+    jobs: Vec<Job>,
+    limits: &Limits,
+    reuse: Option<ssh::Plan>,
+    sink: &mut dyn Sink,
+) -> Result<Run> {
     let rt = group::runtime()?;
-    rt.block_on(run_detached_async(jobs, limits, sink))
+    rt.block_on(run_detached_async(jobs, limits, reuse, sink))
 }
 
-async fn run_detached_async(jobs: Vec<Job>, limits: &Limits, sink: &mut dyn Sink) -> Result<Run> {
+/// Starts pending jobs while there is room: at most `limit` at once, and a
+/// job whose ssh destination has no free session waits (see `ssh`).
+struct Starter {
+    pending: VecDeque<Job>,
+    limit: usize,
+    timeout: Option<Duration>,
+    env: Arc<DetachedEnv>,
+    cancel: watch::Receiver<bool>,
+    masters: Option<ssh::Masters>,
+}
+
+impl Starter {
+    fn start_more(&mut self, set: &mut JoinSet<JobResult>, sink: &mut dyn Sink) {
+        let mut i = 0;
+        while set.len() < self.limit && i < self.pending.len() {
+            let take = match (&mut self.masters, self.pending.get(i)) {
+                (Some(m), Some(job)) => m.take(&job.name),
+                _ => ssh::Take::Direct,
+            };
+            let ssh = match take {
+                ssh::Take::Wait => {
+                    i += 1;
+                    continue;
+                }
+                ssh::Take::Direct => None,
+                ssh::Take::Through(command) => Some(command),
+            };
+            let Some(job) = self.pending.remove(i) else {
+                break;
+            };
+            sink.started(&job.name);
+            let (env, cancel) = (self.env.clone(), self.cancel.clone());
+            set.spawn(run_job(job, self.timeout, env, ssh, cancel));
+        }
+    }
+
+    fn finished(&mut self, name: &str) {
+        if let Some(m) = &mut self.masters {
+            m.release(name);
+        }
+    }
+}
+
+async fn run_detached_async(
+    jobs: Vec<Job>,
+    limits: &Limits,
+    reuse: Option<ssh::Plan>,
+    sink: &mut dyn Sink,
+) -> Result<Run> {
     let mut signals = StopSignals::new()?;
     let (cancel_tx, cancel_rx) = watch::channel(false);
     let env = Arc::new(DetachedEnv::from_current());
-    let limit = limits.jobs.max(1);
-    let mut pending = jobs.into_iter();
+    // Dropped last: the masters end after every child is reaped.
+    let mut starter = Starter {
+        pending: jobs.into(),
+        limit: limits.jobs.max(1),
+        timeout: limits.timeout,
+        masters: reuse.and_then(|plan| ssh::Masters::start(plan, &env)),
+        env,
+        cancel: cancel_rx,
+    };
+    if let Some(masters) = &mut starter.masters {
+        tokio::select! {
+            _ = masters.wait_ready() => {}
+            sig = signals.recv() => return Ok(Run { results: Vec::new(), end: End::Signal(sig) }),
+        }
+    }
     let mut set = JoinSet::new();
     let mut results = Vec::new();
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + TICK, TICK);
     let ticks = sink.wants_ticks();
-
-    let mut start_more = |set: &mut JoinSet<JobResult>, sink: &mut dyn Sink| {
-        while set.len() < limit {
-            let Some(job) = pending.next() else { break };
-            sink.started(&job.name);
-            set.spawn(run_job(job, limits.timeout, env.clone(), cancel_rx.clone()));
-        }
-    };
-    start_more(&mut set, sink);
+    starter.start_more(&mut set, sink);
 
     let mut end = End::Completed;
     let mut sink_error = None;
@@ -93,13 +154,14 @@ async fn run_detached_async(jobs: Vec<Job>, limits: &Limits, sink: &mut dyn Sink
             joined = set.join_next() => {
                 let Some(joined) = joined else { break };
                 let result = joined.context("a job task failed")?;
+                starter.finished(&result.name);
                 let written = sink.finished(&result);
                 results.push(result);
                 if let Err(e) = written {
                     sink_error = Some(e);
                     break;
                 }
-                start_more(&mut set, sink);
+                starter.start_more(&mut set, sink);
             }
             sig = signals.recv() => { end = End::Signal(sig); break; }
             _ = ticker.tick(), if ticks => sink.tick(),
@@ -127,6 +189,7 @@ async fn run_job(
     job: Job,
     timeout: Option<Duration>,
     env: Arc<DetachedEnv>,
+    ssh: Option<OsString>,
     mut cancel: watch::Receiver<bool>,
 ) -> JobResult {
     let start = Instant::now();
@@ -135,7 +198,7 @@ async fn run_job(
     let mut notes = Vec::new();
     loop {
         attempts += 1;
-        let (outcome, mut chunks) = run_once(&job, &env, deadline, &mut cancel).await;
+        let (outcome, mut chunks) = run_once(&job, &env, ssh.as_ref(), deadline, &mut cancel).await;
         let Some(delay) = retry::delay_after(&job.program, &outcome, &chunks, attempts) else {
             notes.append(&mut chunks);
             return JobResult::new(&job, outcome, notes, start, attempts);
@@ -177,6 +240,7 @@ async fn cancelled(rx: &mut watch::Receiver<bool>) {
 async fn run_once(
     job: &Job,
     env: &DetachedEnv,
+    ssh: Option<&OsString>,
     deadline: Deadline,
     cancel: &mut watch::Receiver<bool>,
 ) -> (Outcome, Vec<Chunk>) {
@@ -193,6 +257,9 @@ async fn run_once(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     env.apply(&mut std_cmd);
+    if let Some(ssh) = ssh {
+        std_cmd.env("GIT_SSH_COMMAND", ssh);
+    }
     // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
     unsafe {
         std_cmd.pre_exec(|| {

@@ -14,6 +14,7 @@
 //! - `report.rs`: what the user sees: prefixed blocks, progress, summary,
 //!   JSON lines.
 //! - `concurrency.rs`: how many children at once.
+//! - `ssh/`: one ssh connection per destination for network runs.
 
 mod attached;
 mod classify;
@@ -24,6 +25,7 @@ mod outcome;
 mod program;
 mod report;
 mod retry;
+mod ssh;
 #[cfg(test)]
 mod tests;
 
@@ -51,6 +53,13 @@ pub struct Options {
     /// Run one repo at a time attached to the terminal (Python gita's
     /// `disable_async`), unless `json`.
     pub interactive: bool,
+    /// The command talks to remotes (beyond fetch, pull and push, which are
+    /// recognised): worth sharing ssh connections.
+    pub network: bool,
+    /// `--no-ssh-reuse`: every repo connects on its own.
+    pub no_ssh_reuse: bool,
+    /// Job name → the URL it clones from (for jobs that have no repo yet).
+    pub urls: BTreeMap<String, String>,
 }
 
 impl Options {
@@ -142,7 +151,8 @@ pub fn execute(ctx: &Ctx, jobs: Vec<Job>, options: &Options) -> Result<Report> {
     let start = Instant::now();
     let mut writer = Writer::new(mode, jobs.len(), ctx.stderr_tty);
     let by_name: BTreeMap<String, Job> = jobs.iter().map(|j| (j.name.clone(), j.clone())).collect();
-    let run = detached::run_detached(jobs, &limits, &mut writer);
+    let reuse = ssh_plan(ctx, &jobs, options, limits.jobs)?;
+    let run = detached::run_detached(jobs, &limits, reuse, &mut writer);
     writer.clear_progress();
     let run = run?;
     let signal = match run.end {
@@ -168,6 +178,16 @@ pub fn execute(ctx: &Ctx, jobs: Vec<Job>, options: &Options) -> Result<Report> {
         crate::messages::line(&report.summary(start.elapsed()));
     }
     Ok(report)
+}
+
+/// How the run shares ssh connections, when it is a network run and reuse
+/// is on (`--no-ssh-reuse`, `ssh_reuse: false` in settings.yml).
+fn ssh_plan(ctx: &Ctx, jobs: &[Job], options: &Options, limit: usize) -> Result<Option<ssh::Plan>> {
+    let network = options.network || jobs.iter().all(|j| j.program.is_network());
+    if !network || options.no_ssh_reuse || ctx.settings()?.ssh_reuse == Some(false) {
+        return Ok(None);
+    }
+    Ok(ssh::plan(jobs, &options.urls, limit))
 }
 
 /// Re-runs attached, in name order, the repos whose command failed because

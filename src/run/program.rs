@@ -49,6 +49,18 @@ impl Program {
     }
 }
 
+impl Program {
+    /// Git commands that talk to remotes: fetch-like ones and push.
+    pub fn is_network(&self) -> bool {
+        let args = match self {
+            Program::Git { args, .. } => args.as_slice(),
+            Program::Exec(argv) if argv.first().is_some_and(|p| p == "git") => &argv[1..],
+            _ => return false,
+        };
+        classify::is_network(args)
+    }
+}
+
 /// One repo's work.
 #[derive(Debug, Clone)]
 pub struct Job {

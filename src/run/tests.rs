@@ -118,6 +118,7 @@ fn captures_both_streams_in_order_and_exit_codes() {
             jobs: 2,
             timeout: None,
         },
+        None,
         &mut sink,
     )
     .expect("run");
@@ -145,6 +146,7 @@ fn timeout_kills_the_group() {
             jobs: 1,
             timeout: Some(Duration::from_millis(200)),
         },
+        None,
         &mut Collect(Vec::new()),
     )
     .expect("run");
@@ -164,6 +166,7 @@ fn a_group_that_ignores_sigterm_gets_sigkill() {
             jobs: 1,
             timeout: Some(Duration::from_millis(100)),
         },
+        None,
         &mut Collect(Vec::new()),
     )
     .expect("run");
@@ -219,6 +222,7 @@ fn spawn_failure_is_a_result() {
             jobs: 1,
             timeout: None,
         },
+        None,
         &mut Collect(Vec::new()),
     )
     .expect("run");
