@@ -32,6 +32,7 @@ mod registry;
 mod run;
 mod select;
 mod settings;
+mod shellwords;
 mod status;
 mod store;
 mod table;

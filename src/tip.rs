@@ -11,7 +11,8 @@ use clap::Command;
 use clap::builder::StyledStr;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 
-use crate::delegate::{Delegated, shell_quote};
+use crate::delegate::Delegated;
+use crate::shellwords::shell_quote;
 
 /// `err`, with the tip to pass an unknown option after `--` replaced by the
 /// command line that does so, when `argv` (gita's arguments, program first)

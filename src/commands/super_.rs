@@ -17,7 +17,7 @@ pub fn run(ctx: &Ctx, args: &CommandLineArgs) -> Result<ExitCode> {
     let reg = ctx.registry()?;
     let (names, rest) = split_names(&reg, &args.words, args.quote_mode, "super")?;
     let git_args = if args.quote_mode {
-        delegate::split_words(&rest[0])?
+        crate::shellwords::split_words(&rest[0])?
     } else {
         rest
     };

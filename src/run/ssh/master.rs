@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use super::{Plan, SESSIONS_PER_MASTER, ssh_g};
-use crate::delegate::shell_quote;
+use super::plan::{Plan, SESSIONS_PER_MASTER, ssh_g};
 use crate::run::program::DetachedEnv;
+use crate::shellwords::shell_quote;
 
 /// How long a master may take to connect and authenticate.
 const CONNECT_TIMEOUT_SECS: u64 = 10;

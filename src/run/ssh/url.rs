@@ -118,7 +118,7 @@ pub fn plain_ssh(command: &str) -> Option<(&str, &str)> {
         && program
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c));
-    if !plain || crate::delegate::split_words(rest).is_err() {
+    if !plain || crate::shellwords::split_words(rest).is_err() {
         return None;
     }
     Some((program, rest.trim()))

@@ -1,0 +1,182 @@
+//! Which repos can share a connection, and with which master: the grouping
+//! of a run's repos by ssh destination.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Stdio;
+
+use super::url::{self, Target};
+use crate::run::program::{Job, Program};
+
+/// Sessions one master carries at once: below OpenSSH's default
+/// `MaxSessions` (10), which the server enforces per connection.
+pub const SESSIONS_PER_MASTER: usize = 8;
+/// Masters per destination at most; more concurrent repos than these carry
+/// wait for a free session.
+pub const MASTERS_PER_DESTINATION: usize = 8;
+
+/// The git configuration a repo's connection depends on.
+const CONFIG_KEYS: &str =
+    r"^(remote\..*\.(url|pushurl)|url\..*\.insteadof|core\.sshcommand|ssh\.variant)$";
+
+/// One destination: the same ssh command reaching the same place with the
+/// same effective configuration.
+#[derive(Debug, Clone)]
+pub struct Group {
+    /// The ssh program and the options after it (the user's command, split).
+    pub program: String,
+    pub rest: String,
+    pub target: Target,
+    /// How many masters to open.
+    pub shards: usize,
+}
+
+/// Which repos go through which destination's masters.
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub groups: Vec<Group>,
+    pub job_group: BTreeMap<String, usize>,
+}
+
+/// Groups `jobs` by ssh destination; `urls` names the URL a job clones from
+/// (else its remotes are read). `limit` is the run's concurrency. None when
+/// no repo can share a connection.
+pub fn plan(jobs: &[Job], urls: &BTreeMap<String, String>, limit: usize) -> Option<Plan> {
+    if crate::env::var("GIT_SSH").is_some()
+        || crate::env::var("GIT_SSH_VARIANT").is_some_and(|v| v != "ssh" && v != "auto")
+    {
+        return None;
+    }
+    let user_command = crate::env::var("GIT_SSH_COMMAND").map(|v| v.to_string_lossy().into_owned());
+    let found = crate::parallel::map(jobs, crate::parallel::GIT_READERS, |job| {
+        destination(job, urls.get(&job.name), user_command.as_deref())
+    });
+    let mut distinct: Vec<(String, Target)> = found.iter().flatten().cloned().collect();
+    distinct.sort();
+    distinct.dedup();
+    let keys = crate::parallel::map(&distinct, crate::parallel::GIT_READERS, |(cmd, target)| {
+        resolved_config(cmd, target)
+    });
+    let key_of: BTreeMap<&(String, Target), Option<String>> = distinct.iter().zip(keys).collect();
+    let mut plan = Plan::default();
+    let mut index: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut members: Vec<usize> = Vec::new();
+    for (job, dest) in jobs.iter().zip(&found) {
+        let Some(dest) = dest else { continue };
+        let Some(Some(key)) = key_of.get(dest) else {
+            continue;
+        };
+        let Some((program, rest)) = url::plain_ssh(&dest.0) else {
+            continue;
+        };
+        let g = *index
+            .entry((dest.0.clone(), key.clone()))
+            .or_insert_with(|| {
+                plan.groups.push(Group {
+                    program: program.to_string(),
+                    rest: rest.to_string(),
+                    target: dest.1.clone(),
+                    shards: 0,
+                });
+                members.push(0);
+                plan.groups.len() - 1
+            });
+        members[g] += 1;
+        plan.job_group.insert(job.name.clone(), g);
+    }
+    for (group, n) in plan.groups.iter_mut().zip(members) {
+        group.shards = n
+            .min(limit)
+            .div_ceil(SESSIONS_PER_MASTER)
+            .clamp(1, MASTERS_PER_DESTINATION);
+    }
+    (!plan.groups.is_empty()).then_some(plan)
+}
+
+/// The ssh command and target one job's git would use, when it connects to
+/// exactly one ssh destination.
+fn destination(
+    job: &Job,
+    url: Option<&String>,
+    user_command: Option<&str>,
+) -> Option<(String, Target)> {
+    let (dir, flags): (&Path, &[String]) = match (&job.program, url) {
+        (_, Some(_)) => (Path::new("/"), &[]),
+        (Program::Git { flags, .. }, None) => (&job.path, flags),
+        _ => (&job.path, &[]),
+    };
+    let out = crate::git::command(dir, flags)
+        .args(["config", "-z", "--get-regexp", CONFIG_KEYS])
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let mut urls: Vec<String> = url.into_iter().cloned().collect();
+    let mut rules = Vec::new();
+    let mut command = user_command.map(str::to_string);
+    for entry in String::from_utf8_lossy(&out.stdout).split('\0') {
+        let Some((key, value)) = entry.split_once('\n') else {
+            continue;
+        };
+        let key = key.to_ascii_lowercase();
+        if key == "core.sshcommand" {
+            command.get_or_insert_with(|| value.to_string());
+        } else if key == "ssh.variant" {
+            if value != "ssh" && value != "auto" {
+                return None;
+            }
+        } else if let Some(base) = key
+            .strip_prefix("url.")
+            .and_then(|k| k.strip_suffix(".insteadof"))
+        {
+            // The base keeps its case: only the variable name is folded.
+            let base = &entry["url.".len()..base.len() + "url.".len()];
+            rules.push((base.to_string(), value.to_string()));
+        } else if url.is_none() {
+            urls.push(value.to_string());
+        }
+    }
+    let mut targets: Vec<Target> = urls
+        .iter()
+        .filter_map(|u| url::ssh_target(&url::rewrite(u, &rules)))
+        .collect();
+    targets.sort();
+    targets.dedup();
+    match targets.as_slice() {
+        [only] => Some((command.unwrap_or_else(|| "ssh".into()), only.clone())),
+        _ => None,
+    }
+}
+
+/// The destination's effective ssh configuration (`ssh -G`), unless gita
+/// must leave it alone: not a plain ssh command, or it multiplexes already.
+fn resolved_config(command: &str, target: &Target) -> Option<String> {
+    let out = ssh_g(command, target, &[])?;
+    let multiplexes = out.lines().any(|l| {
+        matches!(
+            l.split_once(' '),
+            Some(("controlmaster", v)) if v != "false"
+        ) || matches!(l.split_once(' '), Some(("controlpath", v)) if v != "none")
+    });
+    (!multiplexes).then_some(out)
+}
+
+/// `ssh -G` for `target` through the user's command, with `extra` options
+/// first; its output.
+pub(super) fn ssh_g(command: &str, target: &Target, extra: &[String]) -> Option<String> {
+    let (program, rest) = url::plain_ssh(command)?;
+    let extra: Vec<String> = extra
+        .iter()
+        .map(|o| crate::shellwords::shell_quote(o))
+        .collect();
+    let line = format!("{program} {} {rest} -G \"$@\"", extra.join(" "));
+    let out = std::process::Command::new("sh")
+        .args(["-c", &line, "gita-ssh"])
+        .args(target.args())
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
