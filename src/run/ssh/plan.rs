@@ -105,34 +105,32 @@ fn destination(
         (Program::Git { flags, .. }, None) => (&job.path, flags),
         _ => (&job.path, &[]),
     };
-    let out = crate::git::command(dir, flags)
-        .args(["config", "-z", "--get-regexp", CONFIG_KEYS])
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
+    // In-process for a plain repo (no git process per repo on the way to
+    // every fetch); through git when per-repo flags change where git looks.
+    let entries = match (flags.is_empty() && url.is_none())
+        .then(|| config_in_process(dir))
+        .flatten()
+    {
+        Some(entries) => entries,
+        None => config_through_git(dir, flags)?,
+    };
     let mut urls: Vec<String> = url.into_iter().cloned().collect();
     let mut rules = Vec::new();
     let mut command = user_command.map(str::to_string);
-    for entry in String::from_utf8_lossy(&out.stdout).split('\0') {
-        let Some((key, value)) = entry.split_once('\n') else {
-            continue;
-        };
-        let key = key.to_ascii_lowercase();
-        if key == "core.sshcommand" {
-            command.get_or_insert_with(|| value.to_string());
-        } else if key == "ssh.variant" {
+    for (key, value) in entries {
+        let folded = key.to_ascii_lowercase();
+        if folded == "core.sshcommand" {
+            command.get_or_insert(value);
+        } else if folded == "ssh.variant" {
             if value != "ssh" && value != "auto" {
                 return None;
             }
-        } else if let Some(base) = key
-            .strip_prefix("url.")
-            .and_then(|k| k.strip_suffix(".insteadof"))
-        {
+        } else if folded.starts_with("url.") && folded.ends_with(".insteadof") {
             // The base keeps its case: only the variable name is folded.
-            let base = &entry["url.".len()..base.len() + "url.".len()];
-            rules.push((base.to_string(), value.to_string()));
+            let base = &key["url.".len()..key.len() - ".insteadof".len()];
+            rules.push((base.to_string(), value));
         } else if url.is_none() {
-            urls.push(value.to_string());
+            urls.push(value);
         }
     }
     let mut targets: Vec<Target> = urls
@@ -145,6 +143,54 @@ fn destination(
         [only] => Some((command.unwrap_or_else(|| "ssh".into()), only.clone())),
         _ => None,
     }
+}
+
+/// The configuration entries a connection depends on (see `CONFIG_KEYS`),
+/// as `git config --get-regexp` lists them: key, value.
+fn config_through_git(dir: &Path, flags: &[String]) -> Option<Vec<(String, String)>> {
+    let out = crate::git::command(dir, flags)
+        .args(["config", "-z", "--get-regexp", CONFIG_KEYS])
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    Some(
+        String::from_utf8_lossy(&out.stdout)
+            .split('\0')
+            .filter_map(|entry| entry.split_once('\n'))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    )
+}
+
+/// The same entries read in-process with gix (the repo's, global and system
+/// configuration, includes followed); `None` when gix cannot open the repo.
+fn config_in_process(dir: &Path) -> Option<Vec<(String, String)>> {
+    let repo = gix::open(dir).ok()?;
+    let snapshot = repo.config_snapshot();
+    let file = snapshot.plumbing();
+    let text = |v: &gix::bstr::BString| String::from_utf8_lossy(v.as_ref()).into_owned();
+    let mut out = Vec::new();
+    for section in file.sections_by_name("remote").into_iter().flatten() {
+        for key in ["url", "pushurl"] {
+            for v in section.values(key) {
+                out.push((format!("remote.{key}"), text(&v)));
+            }
+        }
+    }
+    for section in file.sections_by_name("url").into_iter().flatten() {
+        let Some(base) = section.header().subsection_name() else {
+            continue;
+        };
+        for v in section.values("insteadOf") {
+            out.push((format!("url.{base}.insteadof"), text(&v)));
+        }
+    }
+    for key in ["core.sshCommand", "ssh.variant"] {
+        if let Some(v) = file.string(key) {
+            out.push((key.to_string(), text(&v)));
+        }
+    }
+    Some(out)
 }
 
 /// The destination's effective ssh configuration (`ssh -G`), unless gita
