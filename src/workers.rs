@@ -29,6 +29,10 @@ use serde::{Deserialize, Serialize};
 /// about as much as reading a few repos).
 const MIN_REPOS_PER_WORKER: usize = 6;
 
+/// Up to this many repos per share, this process reads the first share
+/// itself; beyond, workers read every share (see `read_all`).
+const READ_HERE_UP_TO: usize = 150;
+
 /// A kind of per-repo reading that workers can do.
 pub trait Reader {
     /// What to read (a repo and how).
@@ -76,16 +80,22 @@ pub fn read_all<R: Reader>(
     }
     let share_of =
         |k: usize| -> Vec<R::Request> { reqs.iter().skip(k).step_by(shares).cloned().collect() };
-    // Start the workers first so they run while this process reads share 0.
-    let workers: Vec<Option<Child>> = (1..shares)
+    // This process keeps its current directory, so it reads with longer
+    // paths than a worker inside each repo; past a few dozen repos per share
+    // that costs more than one more worker start, and every share goes to a
+    // worker.
+    let first = usize::from(reqs.len() / shares < READ_HERE_UP_TO);
+    let workers: Vec<Option<Child>> = (first..shares)
         .map(|k| spawn::<R>(&share_of(k), settings).ok())
         .collect();
     let mut results: Vec<Option<Result<R::Output>>> = (0..reqs.len()).map(|_| None).collect();
-    for (j, r) in here(&share_of(0)).into_iter().enumerate() {
-        results[j * shares] = Some(r);
+    if first == 1 {
+        for (j, r) in here(&share_of(0)).into_iter().enumerate() {
+            results[j * shares] = Some(r);
+        }
     }
     for (w, child) in workers.into_iter().enumerate() {
-        let k = w + 1;
+        let k = w + first;
         let share = share_of(k);
         let outcomes = child
             .and_then(|c| collect::<R>(c, share.len()).ok())
