@@ -19,13 +19,13 @@ pub fn split_names(
         rest = &rest[1..];
     }
     if rest.is_empty() {
-        return Err(usage_error(
+        return Err(crate::app::usage_error(
             sub,
             "missing the command after the repo/group names",
         ));
     }
     if quote_mode && rest.len() != 1 {
-        return Err(usage_error(
+        return Err(crate::app::usage_error(
             sub,
             &format!(
                 "'{}' is not a repo or group; in quote mode (-q) give the command as one quoted argument after the names",
@@ -34,18 +34,6 @@ pub fn split_names(
         ));
     }
     Ok((names.to_vec(), rest.to_vec()))
-}
-
-/// A usage error for `gita <sub>` in clap's format (exit 2), returned as a
-/// value for `main` to print.
-pub fn usage_error(sub: &str, msg: &str) -> anyhow::Error {
-    let mut app = <crate::cli::Cli as clap::CommandFactory>::command();
-    app.build();
-    let err = match app.find_subcommand_mut(sub) {
-        Some(cmd) => cmd.error(clap::error::ErrorKind::InvalidValue, msg),
-        None => app.error(clap::error::ErrorKind::InvalidValue, msg),
-    };
-    err.into()
 }
 
 /// The repo/group name `word` is probably a typo of, if any.

@@ -5,13 +5,14 @@ use std::process::{ExitCode, Stdio};
 
 use anyhow::{Result, bail};
 
+use crate::app::usage_error;
 use crate::cli::CommandLineArgs;
 use crate::ctx::Ctx;
 use crate::delegate;
 use crate::exit::Exit;
 use crate::run::{self, Job, Options, Program};
 use crate::select::{self, Pick};
-use crate::words::{near_name, split_names, typo_message, usage_error};
+use crate::words::{near_name, split_names, typo_message};
 
 pub fn run(ctx: &Ctx, args: &CommandLineArgs) -> Result<ExitCode> {
     let reg = ctx.registry()?;
