@@ -1168,3 +1168,39 @@ fn skewed_dates_do_not_stop_the_walk_early() {
         assert_eq!(row(&table, name)[2], "[⇕1/1]", "{name}:\n{table}");
     }
 }
+
+/// Copies the folder `from` to `to` with everything in it.
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("mkdir");
+    for entry in fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn hundreds_of_repos_are_read_whatever_process_reads_them() {
+    // Enough repos that every share of the work goes to a worker process on
+    // a machine with few cores; on one with many, this process reads a share
+    // too. Either way every row is there and read.
+    let env = TestEnv::new();
+    let seed = env.repo("seed");
+    for i in 0..320 {
+        copy_tree(&seed, &env.work.join("many").join(format!("r{i:03}")));
+    }
+    env.gita(&["add", "-r", "many"]).ok();
+    let run = env.gita(&["ll", "--json"]).ok();
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(rows.len(), 320);
+    assert!(
+        rows.iter()
+            .all(|r| r["error"].is_null() && r["branch"] == "main"),
+        "{}",
+        run.stdout
+    );
+}
