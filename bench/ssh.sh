@@ -70,7 +70,10 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# --- sshd on 127.0.0.1, as in tests/ssh.rs
+# --- sshd on 127.0.0.1, as in tests/ssh.rs. SHLVL=1 keeps bash, when it is
+# the account's shell, from reading ~/.bashrc for every session (it does when
+# started by sshd at level 1): a git host runs upload-pack without the
+# account's start-up files, and they can cost more than the fetch itself.
 sd=$root/sshd
 mkdir -p "$sd"
 [ -f "$sd/host_key" ] || ssh-keygen -q -t ed25519 -N '' -f "$sd/host_key"
@@ -90,6 +93,7 @@ PasswordAuthentication no
 KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
 MaxStartups $MAX_STARTUPS
+SetEnv SHLVL=1
 EOF
 "$sshd_bin" -D -f "$sd/sshd_config" -E "$sd/sshd.log" &
 pids+=($!)

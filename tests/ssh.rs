@@ -58,11 +58,14 @@ impl Sshd {
             .expect("free port")
             .port();
         let d = dir.display();
+        // SHLVL=1: bash as the account's shell skips ~/.bashrc in sessions,
+        // as a git host's shell does; the tests' sessions stay quick.
         let config = format!(
             "Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/host_key\nPidFile none\n\
              UsePAM no\nStrictModes no\nAuthorizedKeysFile {d}/authorized_keys\n\
              PasswordAuthentication no\nKbdInteractiveAuthentication no\n\
-             PermitRootLogin prohibit-password\nLogLevel VERBOSE\nMaxSessions 8\n"
+             PermitRootLogin prohibit-password\nLogLevel VERBOSE\nMaxSessions 8\n\
+             SetEnv SHLVL=1\n"
         );
         fs::write(dir.join("sshd_config"), config).expect("sshd_config");
         let host_pub = fs::read_to_string(dir.join("host_key.pub")).expect("host key");
@@ -136,9 +139,14 @@ impl Drop for Sshd {
 /// `n` registered repos whose origin is a bare repo served by `sshd`, each
 /// with one commit the repo has not fetched yet.
 fn ssh_repos(env: &TestEnv, sshd: &Sshd, n: usize) -> Vec<PathBuf> {
+    ssh_repos_named(env, sshd, "r", n)
+}
+
+/// As [`ssh_repos`], named `{prefix}0`, `{prefix}1`, ….
+fn ssh_repos_named(env: &TestEnv, sshd: &Sshd, prefix: &str, n: usize) -> Vec<PathBuf> {
     let mut dirs = Vec::new();
     for i in 0..n {
-        let name = format!("r{i}");
+        let name = format!("{prefix}{i}");
         let (dir, bare) = env.repo_with_remote(&name);
         let other = env.root.join(format!("other-{name}"));
         env.git(
@@ -270,6 +278,40 @@ fn a_proxyjump_host_shares_one_connection_through_its_jump() {
     assert_eq!(sshd.logins(), 2, "{}", sshd.log_text());
     assert!(fetched(&env, &dirs));
     assert!(is_empty(runtime.path()));
+}
+
+#[test]
+fn a_lone_repo_on_a_host_connects_directly() {
+    let env = TestEnv::new();
+    let Some(sshd) = Sshd::start(&env) else {
+        return;
+    };
+    let log = env.root.join("ssh-debug.log");
+    let traced = format!(
+        "{} -o LogLevel=DEBUG1 -E {}",
+        sshd.ssh_command(),
+        log.display()
+    );
+    let dirs = ssh_repos(&env, &sshd, 1);
+    let (cmd, runtime) = gita(&env, &traced);
+    run(cmd, &["fetch"]).ok();
+    assert!(fetched(&env, &dirs));
+    assert_eq!(sshd.logins(), 1, "{}", sshd.log_text());
+    let text = fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        !text.contains("multiplex"),
+        "one repo went through a master:\n{text}"
+    );
+    assert!(is_empty(runtime.path()));
+
+    // A second repo on the same host: now they share a master (the log
+    // tells a master from a direct connection).
+    let _ = fs::remove_file(&log);
+    ssh_repos_named(&env, &sshd, "s", 1);
+    let (cmd, _runtime) = gita(&env, &traced);
+    run(cmd, &["fetch"]).ok();
+    let text = fs::read_to_string(&log).unwrap_or_default();
+    assert!(text.contains("multiplex"), "no master was opened:\n{text}");
 }
 
 #[test]

@@ -84,12 +84,27 @@ pub fn plan(jobs: &[Job], urls: &BTreeMap<String, String>, limit: usize) -> Opti
         members[g] += 1;
         plan.job_group.insert(job.name.clone(), g);
     }
-    for (group, n) in plan.groups.iter_mut().zip(members) {
+    // A destination with one repo connects directly: a master would only
+    // add a process and a wait before the same single connection.
+    let mut renumber = Vec::with_capacity(members.len());
+    let mut groups = Vec::new();
+    for (mut group, n) in std::mem::take(&mut plan.groups).into_iter().zip(members) {
+        if n < 2 {
+            renumber.push(None);
+            continue;
+        }
         group.shards = n
             .min(limit)
             .div_ceil(SESSIONS_PER_MASTER)
             .clamp(1, MASTERS_PER_DESTINATION);
+        renumber.push(Some(groups.len()));
+        groups.push(group);
     }
+    plan.groups = groups;
+    plan.job_group = std::mem::take(&mut plan.job_group)
+        .into_iter()
+        .filter_map(|(job, g)| Some((job, renumber.get(g).copied().flatten()?)))
+        .collect();
     (!plan.groups.is_empty()).then_some(plan)
 }
 
