@@ -6,7 +6,7 @@
 //! connections (see `ssh/`), which end with the run. Never writes to
 //! stdout: finished jobs go to a [`Sink`] (see `report.rs`).
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::ffi::OsString;
 use std::io;
 use std::os::unix::process::CommandExt as _;
@@ -37,6 +37,16 @@ pub struct Limits {
     pub jobs: usize,
     /// Per repo, across retries.
     pub timeout: Option<Duration>,
+    /// A bound per server, apart from `jobs`.
+    pub servers: Option<ServerBound>,
+}
+
+/// At most `limit` children at once whose remotes are on one server.
+#[derive(Debug, Clone, Default)]
+pub struct ServerBound {
+    pub limit: usize,
+    /// Job name → the servers its remotes are on (`host:port`).
+    pub of_job: BTreeMap<String, Vec<String>>,
 }
 
 /// Receives progress from [`run_detached`]; the single writer implements it.
@@ -83,12 +93,19 @@ struct Starter {
     env: Arc<DetachedEnv>,
     cancel: watch::Receiver<bool>,
     masters: Option<ssh::Masters>,
+    servers: Option<ServerBound>,
+    /// Running children per server.
+    busy: BTreeMap<String, usize>,
 }
 
 impl Starter {
     fn start_more(&mut self, set: &mut JoinSet<JobResult>, sink: &mut dyn Sink) {
         let mut i = 0;
         while set.len() < self.limit && i < self.pending.len() {
+            if !self.server_has_room(self.pending.get(i).map(|j| j.name.as_str())) {
+                i += 1;
+                continue;
+            }
             let take = match (&mut self.masters, self.pending.get(i)) {
                 (Some(m), Some(job)) => m.take(&job.name),
                 _ => ssh::Take::Direct,
@@ -105,6 +122,9 @@ impl Starter {
                 break;
             };
             sink.started(&job.name);
+            for server in self.servers_of(&job.name) {
+                *self.busy.entry(server).or_default() += 1;
+            }
             let (env, cancel) = (self.env.clone(), self.cancel.clone());
             set.spawn(run_job(job, self.timeout, env, ssh, cancel));
         }
@@ -114,6 +134,31 @@ impl Starter {
         if let Some(m) = &mut self.masters {
             m.release(name);
         }
+        for server in self.servers_of(name) {
+            if let Some(n) = self.busy.get_mut(&server) {
+                *n = n.saturating_sub(1);
+            }
+        }
+    }
+
+    fn servers_of(&self, job: &str) -> Vec<String> {
+        self.servers
+            .as_ref()
+            .and_then(|b| b.of_job.get(job))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Whether every server `job` connects to has a free slot.
+    fn server_has_room(&self, job: Option<&str>) -> bool {
+        let (Some(bound), Some(job)) = (&self.servers, job) else {
+            return true;
+        };
+        bound.of_job.get(job).is_none_or(|servers| {
+            servers
+                .iter()
+                .all(|s| self.busy.get(s).copied().unwrap_or(0) < bound.limit)
+        })
     }
 }
 
@@ -132,6 +177,8 @@ async fn run_detached_async(
         limit: limits.jobs.max(1),
         timeout: limits.timeout,
         masters: reuse.and_then(|plan| ssh::Masters::start(plan, &env)),
+        servers: limits.servers.clone(),
+        busy: BTreeMap::new(),
         env,
         cancel: cancel_rx,
     };

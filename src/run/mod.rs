@@ -143,15 +143,36 @@ pub fn execute(ctx: &Ctx, jobs: Vec<Job>, options: &Options) -> Result<Report> {
     if options.interactive && !options.json {
         return one_at_a_time(&jobs, options.timeout);
     }
+    let network = options.network || jobs.iter().all(|j| j.program.is_network());
+    let bound = concurrency::limit(ctx, options.jobs, network)?;
+    let reuse_on = !options.no_ssh_reuse && ctx.settings()?.ssh_reuse != Some(false);
+    // Where each repo connects, read once for both uses.
+    let reaches = if network && (reuse_on || bound.per_server.is_some()) {
+        ssh::reaches(&jobs, &options.urls)
+    } else {
+        Vec::new()
+    };
     let limits = detached::Limits {
-        jobs: concurrency::limit(ctx, options.jobs)?,
+        jobs: bound.total,
         timeout: options.timeout,
+        servers: bound.per_server.map(|limit| detached::ServerBound {
+            limit,
+            of_job: jobs
+                .iter()
+                .zip(&reaches)
+                .filter_map(|(job, reach)| Some((job.name.clone(), reach.as_ref()?.servers())))
+                .collect(),
+        }),
     };
     let mode = if options.json { Mode::Json } else { Mode::Text };
     let start = Instant::now();
     let mut writer = Writer::new(mode, jobs.len(), ctx.stderr_tty);
     let by_name: BTreeMap<String, Job> = jobs.iter().map(|j| (j.name.clone(), j.clone())).collect();
-    let reuse = ssh_plan(ctx, &jobs, options, limits.jobs)?;
+    // With reuse, one destination's masters carry at most as many repos at
+    // once as one server gets without it.
+    let reuse = (network && reuse_on)
+        .then(|| ssh::plan(&jobs, &reaches, bound.per_server.unwrap_or(bound.total)))
+        .flatten();
     let run = detached::run_detached(jobs, &limits, reuse, &mut writer);
     writer.clear_progress();
     let run = run?;
@@ -178,16 +199,6 @@ pub fn execute(ctx: &Ctx, jobs: Vec<Job>, options: &Options) -> Result<Report> {
         crate::messages::line(&report.summary(start.elapsed()));
     }
     Ok(report)
-}
-
-/// How the run shares ssh connections, when it is a network run and reuse
-/// is on (`--no-ssh-reuse`, `ssh_reuse: false` in settings.yml).
-fn ssh_plan(ctx: &Ctx, jobs: &[Job], options: &Options, limit: usize) -> Result<Option<ssh::Plan>> {
-    let network = options.network || jobs.iter().all(|j| j.program.is_network());
-    if !network || options.no_ssh_reuse || ctx.settings()?.ssh_reuse == Some(false) {
-        return Ok(None);
-    }
-    Ok(ssh::plan(jobs, &options.urls, limit))
 }
 
 /// Re-runs attached, in name order, the repos whose command failed because

@@ -105,6 +105,49 @@ fn shell_job(name: &str, line: &str) -> Job {
 }
 
 #[test]
+fn a_server_bound_keeps_a_servers_jobs_within_it_and_runs_them_all() {
+    use super::detached::ServerBound;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let locks = |server: &str| tmp.path().join(server);
+    // Each job takes one of two slots of its server's lock folder; a third
+    // job of one server at once finds both taken and fails.
+    let take_slot = |server: &str| {
+        let dir = locks(server).display().to_string();
+        format!(
+            "if mkdir '{dir}/a' 2>/dev/null; then s=a; elif mkdir '{dir}/b' 2>/dev/null; then s=b; \
+             else exit 9; fi; sleep 0.05; rmdir '{dir}/'$s"
+        )
+    };
+    let mut jobs = Vec::new();
+    let mut of_job = std::collections::BTreeMap::new();
+    for (server, n) in [("h:443", 6), ("k:22", 4)] {
+        std::fs::create_dir(locks(server)).expect("lock folder");
+        for i in 0..n {
+            let name = format!("{server}-{i}");
+            jobs.push(shell_job(&name, &take_slot(server)));
+            of_job.insert(name, vec![server.to_string()]);
+        }
+    }
+    jobs.push(shell_job("local", "true"));
+    let run = run_detached(
+        jobs,
+        &Limits {
+            jobs: 100,
+            timeout: None,
+            servers: Some(ServerBound { limit: 2, of_job }),
+        },
+        None,
+        &mut Collect(Vec::new()),
+    )
+    .expect("run");
+    assert_eq!(run.end, End::Completed);
+    assert_eq!(run.results.len(), 11);
+    for r in &run.results {
+        assert!(r.outcome.success(), "{}: {:?}", r.name, r.outcome);
+    }
+}
+
+#[test]
 fn captures_both_streams_in_order_and_exit_codes() {
     let jobs = vec![
         shell_job("a", "echo out1; echo err1 >&2; sleep 0.05; echo out2"),
@@ -117,6 +160,7 @@ fn captures_both_streams_in_order_and_exit_codes() {
         &Limits {
             jobs: 2,
             timeout: None,
+            servers: None,
         },
         None,
         &mut sink,
@@ -145,6 +189,7 @@ fn timeout_kills_the_group() {
         &Limits {
             jobs: 1,
             timeout: Some(Duration::from_millis(200)),
+            servers: None,
         },
         None,
         &mut Collect(Vec::new()),
@@ -165,6 +210,7 @@ fn a_group_that_ignores_sigterm_gets_sigkill() {
         &Limits {
             jobs: 1,
             timeout: Some(Duration::from_millis(100)),
+            servers: None,
         },
         None,
         &mut Collect(Vec::new()),
@@ -221,6 +267,7 @@ fn spawn_failure_is_a_result() {
         &Limits {
             jobs: 1,
             timeout: None,
+            servers: None,
         },
         None,
         &mut Collect(Vec::new()),

@@ -11,4 +11,4 @@ mod plan;
 mod url;
 
 pub use master::{Masters, Take};
-pub use plan::{Plan, plan};
+pub use plan::{Plan, plan, reaches};

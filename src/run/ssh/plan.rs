@@ -38,19 +38,50 @@ pub struct Plan {
     pub job_group: BTreeMap<String, usize>,
 }
 
-/// Groups `jobs` by ssh destination; `urls` names the URL a job clones from
-/// (else its remotes are read). `limit` is the run's concurrency. None when
-/// no repo can share a connection.
-pub fn plan(jobs: &[Job], urls: &BTreeMap<String, String>, limit: usize) -> Option<Plan> {
+/// Where one job's git connects: its remote URLs (after `insteadOf`
+/// rewrites) and the ssh command git would use for them.
+#[derive(Debug, Clone, Default)]
+pub struct Reach {
+    pub urls: Vec<String>,
+    /// `core.sshCommand`, unless `GIT_SSH_COMMAND` overrides it.
+    command: Option<String>,
+    /// `ssh.variant` names a client other than OpenSSH.
+    other_variant: bool,
+}
+
+impl Reach {
+    /// The servers its URLs connect to (see [`url::server`]), each once.
+    pub fn servers(&self) -> Vec<String> {
+        let mut servers: Vec<String> = self.urls.iter().filter_map(|u| url::server(u)).collect();
+        servers.sort();
+        servers.dedup();
+        servers
+    }
+}
+
+/// Each job's [`Reach`], read from its git configuration (in-process when
+/// it can be); `urls` names the URL a job clones from instead. None for a
+/// job whose configuration cannot be read.
+pub fn reaches(jobs: &[Job], urls: &BTreeMap<String, String>) -> Vec<Option<Reach>> {
+    crate::parallel::map(jobs, crate::parallel::GIT_READERS, |job| {
+        reach(job, urls.get(&job.name))
+    })
+}
+
+/// Groups `jobs` by ssh destination, given each one's [`Reach`] (in the
+/// same order). `limit` is the run's concurrency. None when no repo can
+/// share a connection.
+pub fn plan(jobs: &[Job], reaches: &[Option<Reach>], limit: usize) -> Option<Plan> {
     if crate::env::var("GIT_SSH").is_some()
         || crate::env::var("GIT_SSH_VARIANT").is_some_and(|v| v != "ssh" && v != "auto")
     {
         return None;
     }
     let user_command = crate::env::var("GIT_SSH_COMMAND").map(|v| v.to_string_lossy().into_owned());
-    let found = crate::parallel::map(jobs, crate::parallel::GIT_READERS, |job| {
-        destination(job, urls.get(&job.name), user_command.as_deref())
-    });
+    let found: Vec<Option<(String, Target)>> = reaches
+        .iter()
+        .map(|r| destination(r.as_ref()?, user_command.as_deref()))
+        .collect();
     let mut distinct: Vec<(String, Target)> = found.iter().flatten().cloned().collect();
     distinct.sort();
     distinct.dedup();
@@ -108,13 +139,8 @@ pub fn plan(jobs: &[Job], urls: &BTreeMap<String, String>, limit: usize) -> Opti
     (!plan.groups.is_empty()).then_some(plan)
 }
 
-/// The ssh command and target one job's git would use, when it connects to
-/// exactly one ssh destination.
-fn destination(
-    job: &Job,
-    url: Option<&String>,
-    user_command: Option<&str>,
-) -> Option<(String, Target)> {
+/// The remote URLs and ssh settings of one job.
+fn reach(job: &Job, url: Option<&String>) -> Option<Reach> {
     let (dir, flags): (&Path, &[String]) = match (&job.program, url) {
         (_, Some(_)) => (Path::new("/"), &[]),
         (Program::Git { flags, .. }, None) => (&job.path, flags),
@@ -129,17 +155,15 @@ fn destination(
         Some(entries) => entries,
         None => config_through_git(dir, flags)?,
     };
+    let mut found = Reach::default();
     let mut urls: Vec<String> = url.into_iter().cloned().collect();
     let mut rules = Vec::new();
-    let mut command = user_command.map(str::to_string);
     for (key, value) in entries {
         let folded = key.to_ascii_lowercase();
         if folded == "core.sshcommand" {
-            command.get_or_insert(value);
+            found.command.get_or_insert(value);
         } else if folded == "ssh.variant" {
-            if value != "ssh" && value != "auto" {
-                return None;
-            }
+            found.other_variant |= value != "ssh" && value != "auto";
         } else if folded.starts_with("url.") && folded.ends_with(".insteadof") {
             // The base keeps its case: only the variable name is folded.
             let base = &key["url.".len()..key.len() - ".insteadof".len()];
@@ -148,14 +172,25 @@ fn destination(
             urls.push(value);
         }
     }
-    let mut targets: Vec<Target> = urls
-        .iter()
-        .filter_map(|u| url::ssh_target(&url::rewrite(u, &rules)))
-        .collect();
+    found.urls = urls.iter().map(|u| url::rewrite(u, &rules)).collect();
+    Some(found)
+}
+
+/// The ssh command and target one job's git would use, when it connects to
+/// exactly one ssh destination.
+fn destination(reach: &Reach, user_command: Option<&str>) -> Option<(String, Target)> {
+    if reach.other_variant {
+        return None;
+    }
+    let mut targets: Vec<Target> = reach.urls.iter().filter_map(|u| url::ssh_target(u)).collect();
     targets.sort();
     targets.dedup();
+    let command = user_command
+        .map(str::to_string)
+        .or_else(|| reach.command.clone())
+        .unwrap_or_else(|| "ssh".into());
     match targets.as_slice() {
-        [only] => Some((command.unwrap_or_else(|| "ssh".into()), only.clone())),
+        [only] => Some((command, only.clone())),
         _ => None,
     }
 }

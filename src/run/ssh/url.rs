@@ -63,6 +63,45 @@ pub fn ssh_target(url: &str) -> Option<Target> {
     target(user, host, None)
 }
 
+/// The server `url` connects to, as `host:port` (lowercase, the scheme's
+/// default port when none is given): for ssh, http(s), git and ftp(s) URLs
+/// and the scp-like form; None for local paths and `file://`.
+pub fn server(url: &str) -> Option<String> {
+    if let Some(target) = ssh_target(url) {
+        let host = target.host.to_ascii_lowercase();
+        return Some(format!("{host}:{}", target.port.unwrap_or(22)));
+    }
+    let (scheme, rest) = url.split_once("://")?;
+    let default_port = match scheme.to_ascii_lowercase().as_str() {
+        "http" => 80,
+        "https" => 443,
+        "git" => 9418,
+        "ftp" => 21,
+        "ftps" => 990,
+        _ => return None,
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let (_, hostport) = split_user(authority);
+    let (host, port) = match hostport.strip_prefix('[') {
+        Some(bracketed) => {
+            let (host, after) = bracketed.split_once(']')?;
+            (host, after.strip_prefix(':'))
+        }
+        None => match hostport.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (hostport, None),
+        },
+    };
+    if host.is_empty() {
+        return None;
+    }
+    let port = match port.filter(|p| !p.is_empty()) {
+        Some(p) => p.parse::<u16>().ok()?,
+        None => default_port,
+    };
+    Some(format!("{}:{port}", host.to_ascii_lowercase()))
+}
+
 fn split_user(authority: &str) -> (Option<&str>, &str) {
     match authority.rsplit_once('@') {
         Some((user, host)) => (Some(user), host),
@@ -127,6 +166,22 @@ pub fn plain_ssh(command: &str) -> Option<(&str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn servers_of_urls() {
+        let s = |u: &str| server(u);
+        assert_eq!(s("https://GitHub.com/a/b.git").as_deref(), Some("github.com:443"));
+        assert_eq!(s("http://u:p@h:8080/x").as_deref(), Some("h:8080"));
+        assert_eq!(s("git://h/x").as_deref(), Some("h:9418"));
+        assert_eq!(s("ssh://git@h:2222/x").as_deref(), Some("h:2222"));
+        assert_eq!(s("git@h:x/y.git").as_deref(), Some("h:22"));
+        assert_eq!(s("https://[::1]:9/x").as_deref(), Some("::1:9"));
+        assert_eq!(s("file:///srv/x.git"), None);
+        assert_eq!(s("/srv/x.git"), None);
+        assert_eq!(s("../x"), None);
+        assert_eq!(s("https:///x"), None);
+        assert_eq!(s("https://h:notaport/x"), None);
+    }
 
     fn t(user: Option<&str>, host: &str, port: Option<u16>) -> Option<Target> {
         Some(Target {
