@@ -82,9 +82,17 @@ pub fn plan(jobs: &[Job], reaches: &[Option<Reach>], limit: usize) -> Option<Pla
         .iter()
         .map(|r| destination(r.as_ref()?, user_command.as_deref()))
         .collect();
-    let mut distinct: Vec<(String, Target)> = found.iter().flatten().cloned().collect();
-    distinct.sort();
-    distinct.dedup();
+    // A destination only one repo connects to gets no master (see below):
+    // not even `ssh -G` is run for it.
+    let mut count: BTreeMap<&(String, Target), usize> = BTreeMap::new();
+    for dest in found.iter().flatten() {
+        *count.entry(dest).or_default() += 1;
+    }
+    let distinct: Vec<(String, Target)> = count
+        .iter()
+        .filter(|(_, n)| **n >= 2)
+        .map(|(dest, _)| (*dest).clone())
+        .collect();
     let keys = crate::parallel::map(&distinct, crate::parallel::GIT_READERS, |(cmd, target)| {
         resolved_config(cmd, target)
     });
