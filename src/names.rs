@@ -1,6 +1,8 @@
 //! What a repo or group name may be, names made from folders, and "did you
 //! mean" suggestions for names that are not known.
 
+use std::collections::HashSet;
+
 use anyhow::{Result, bail};
 
 /// A folder-derived name made valid: control characters become `_`, and a
@@ -44,9 +46,14 @@ pub fn validate_name(name: &str, what: &str) -> Result<()> {
 
 /// Errors naming every unknown name, with close matches from `candidates`.
 pub fn check_known(names: &[String], candidates: &[&str], what: &str) -> Result<()> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    // A set: many names checked against many candidates stay linear.
+    let known: HashSet<&str> = candidates.iter().copied().collect();
     let unknown: Vec<&String> = names
         .iter()
-        .filter(|n| !candidates.contains(&n.as_str()))
+        .filter(|n| !known.contains(n.as_str()))
         .collect();
     let Some(first) = unknown.first() else {
         return Ok(());
@@ -124,6 +131,23 @@ mod tests {
             assert!(validate_name(bad, "repo").is_err(), "{bad}");
         }
         validate_name("team/api", "repo").expect("nested names are fine");
+    }
+
+    #[test]
+    fn check_known_over_many_names_keeps_order_and_repeats() {
+        let owned: Vec<String> = (0..3000).map(|i| format!("repo{i}")).collect();
+        let candidates: Vec<&str> = owned.iter().map(String::as_str).collect();
+        let mut names: Vec<String> = owned.iter().rev().cloned().collect();
+        check_known(&names, &candidates, "repo").expect("all known");
+        check_known(&[], &candidates, "repo").expect("nothing to check");
+        names.insert(10, "zz-b".into());
+        names.push("zz-a".into());
+        names.push("zz-b".into());
+        let err = check_known(&names, &candidates, "repo").expect_err("unknown");
+        assert_eq!(
+            err.to_string(),
+            "unknown repos 'zz-b', 'zz-a', 'zz-b' (see `gita ls`)"
+        );
     }
 
     #[test]
