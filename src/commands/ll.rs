@@ -1,7 +1,7 @@
 //! `gita ll`: reads the status of the selected repos concurrently, filters
 //! them, and prints the table (or JSON) once, sorted by name.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Write as _;
 use std::process::ExitCode;
 
@@ -39,14 +39,16 @@ pub fn run(ctx: &Ctx, args: &LlArgs) -> Result<ExitCode> {
         .filter(|e| keep(e, args))
         .collect();
     // With -g only grouped repos are shown; a hidden repo's error does not count.
-    let shown = |e: &Entry<'_>| {
-        !args.by_group
-            || args.json
-            || registry
-                .groups
-                .values()
-                .any(|g| g.repos.iter().any(|r| r == e.name))
+    let grouped: HashSet<&str> = if args.by_group && !args.json {
+        registry
+            .groups
+            .values()
+            .flat_map(|g| g.repos.iter().map(String::as_str))
+            .collect()
+    } else {
+        HashSet::new()
     };
+    let shown = |e: &Entry<'_>| !args.by_group || args.json || grouped.contains(e.name);
     let failed = entries.iter().any(|e| e.result.is_err() && shown(e));
     let now = now();
 
@@ -164,20 +166,33 @@ fn by_group(
     names: &[String],
     mut opts: TableOptions,
 ) -> String {
-    let wanted: Vec<&String> = names
+    let wanted: BTreeSet<&str> = names
         .iter()
+        .map(String::as_str)
         .filter(|n| registry.groups.contains_key(*n))
+        .collect();
+    // Where each repo is among the entries: a group's members are looked up
+    // rather than searched for, and shown in the order of the entries (whose
+    // names are unique: they come from one selection).
+    let position: HashMap<&str, usize> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.name, i))
         .collect();
     opts.indent = 2;
     let mut out = String::new();
     for (group, g) in &registry.groups {
-        if !wanted.is_empty() && !wanted.contains(&group) {
+        if !wanted.is_empty() && !wanted.contains(group.as_str()) {
             continue;
         }
-        let members: Vec<&Entry<'_>> = entries
+        let mut at: Vec<usize> = g
+            .repos
             .iter()
-            .filter(|e| g.repos.iter().any(|r| r == e.name))
+            .filter_map(|r| position.get(r.as_str()).copied())
             .collect();
+        at.sort_unstable();
+        at.dedup();
+        let members: Vec<&Entry<'_>> = at.into_iter().map(|i| &entries[i]).collect();
         if members.is_empty() {
             continue;
         }
@@ -307,4 +322,95 @@ fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::Group;
+
+    /// `by_group` as a plain scan of every group for every entry.
+    fn by_group_scan(
+        entries: &[Entry<'_>],
+        registry: &Registry,
+        names: &[String],
+        mut opts: TableOptions,
+    ) -> String {
+        opts.indent = 2;
+        let mut out = String::new();
+        for (group, g) in &registry.groups {
+            let wanted_any = names.iter().any(|n| registry.groups.contains_key(n));
+            if wanted_any && !names.contains(group) {
+                continue;
+            }
+            let members: Vec<&Entry<'_>> = entries
+                .iter()
+                .filter(|e| g.repos.iter().any(|r| r == e.name))
+                .collect();
+            if members.is_empty() {
+                continue;
+            }
+            let paths: Vec<String> = members
+                .iter()
+                .map(|e| e.repo.path.display().to_string())
+                .collect();
+            out.push_str(group);
+            out.push_str(":\n");
+            out.push_str(&table::render(&rows(&members, &paths), &opts));
+        }
+        out
+    }
+
+    #[test]
+    fn by_group_over_many_repos_and_groups_matches_a_scan() {
+        let names: Vec<String> = (0..600).map(|i| format!("r{i:03}")).collect();
+        let repos: Vec<Repo> = (0..600)
+            .map(|i| Repo::new(format!("/src/{i}").into()))
+            .collect();
+        let mut registry = Registry::default();
+        for (name, repo) in names.iter().zip(&repos) {
+            registry.repos.insert(name.clone(), repo.clone());
+        }
+        for k in 0..40 {
+            // Members out of order, repeated, and some not among the entries.
+            let mut members: Vec<String> = (0..600)
+                .rev()
+                .filter(|i| i % 40 == k || i % 97 == k)
+                .map(|i| format!("r{i:03}"))
+                .collect();
+            members.push(format!("r{k:03}"));
+            members.push("not-a-repo".into());
+            let group = Group {
+                repos: members,
+                ..Group::default()
+            };
+            registry.groups.insert(format!("g{k:02}"), group);
+        }
+        registry.groups.insert("empty".into(), Group::default());
+        // Every third repo is left out, as a filter would.
+        let entries: Vec<Entry<'_>> = names
+            .iter()
+            .zip(&repos)
+            .enumerate()
+            .filter(|(i, _)| i % 3 != 0)
+            .map(|(i, (name, repo))| Entry {
+                name,
+                repo,
+                result: Err("x".repeat(i % 7)),
+            })
+            .collect();
+        let opts = TableOptions::default();
+        for wanted in [
+            vec![],
+            vec!["g03".to_string(), "r001".into(), "g17".into()],
+            vec!["r002".to_string()],
+        ] {
+            let fast = by_group(&entries, &registry, &wanted, opts.clone());
+            assert_eq!(
+                fast,
+                by_group_scan(&entries, &registry, &wanted, opts.clone())
+            );
+            assert!(!fast.is_empty());
+        }
+    }
 }
