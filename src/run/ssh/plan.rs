@@ -190,7 +190,11 @@ fn destination(reach: &Reach, user_command: Option<&str>) -> Option<(String, Tar
     if reach.other_variant {
         return None;
     }
-    let mut targets: Vec<Target> = reach.urls.iter().filter_map(|u| url::ssh_target(u)).collect();
+    let mut targets: Vec<Target> = reach
+        .urls
+        .iter()
+        .filter_map(|u| url::ssh_target(u))
+        .collect();
     targets.sort();
     targets.dedup();
     let command = user_command

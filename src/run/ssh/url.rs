@@ -170,7 +170,10 @@ mod tests {
     #[test]
     fn servers_of_urls() {
         let s = |u: &str| server(u);
-        assert_eq!(s("https://GitHub.com/a/b.git").as_deref(), Some("github.com:443"));
+        assert_eq!(
+            s("https://GitHub.com/a/b.git").as_deref(),
+            Some("github.com:443")
+        );
         assert_eq!(s("http://u:p@h:8080/x").as_deref(), Some("h:8080"));
         assert_eq!(s("git://h/x").as_deref(), Some("h:9418"));
         assert_eq!(s("ssh://git@h:2222/x").as_deref(), Some("h:2222"));
