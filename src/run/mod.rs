@@ -187,7 +187,8 @@ pub fn execute(ctx: &Ctx, jobs: Vec<Job>, options: &Options) -> Result<Report> {
             (Outcome::Interrupted, Some(sig)) => RepoStatus::Interrupted(sig),
             _ => RepoStatus::Failed,
         };
-        report.record(&result.name, status);
+        // Each job ends once: nothing to replace (`record` is for re-runs).
+        report.repos.push((result.name.clone(), status));
     }
     if let Some(sig) = signal {
         crate::say!("interrupted; every running command was stopped");
