@@ -34,20 +34,7 @@ pub fn ssh_target(url: &str) -> Option<Target> {
         }
         let authority = rest.split('/').next().unwrap_or_default();
         let (user, hostport) = split_user(authority);
-        let (host, port) = match hostport.strip_prefix('[') {
-            Some(bracketed) => {
-                let (host, after) = bracketed.split_once(']')?;
-                (host, after.strip_prefix(':'))
-            }
-            None => match hostport.rsplit_once(':') {
-                Some((h, p)) => (h, Some(p)),
-                None => (hostport, None),
-            },
-        };
-        let port = match port.filter(|p| !p.is_empty()) {
-            Some(p) => Some(p.parse::<u16>().ok()?),
-            None => None,
-        };
+        let (host, port) = host_port(hostport)?;
         return target(user, host, port);
     }
     // scp-like `[user@]host:path`: a colon before any slash.
@@ -82,6 +69,16 @@ pub fn server(url: &str) -> Option<String> {
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let (_, hostport) = split_user(authority);
+    let (host, port) = host_port(hostport)?;
+    if host.is_empty() {
+        return None;
+    }
+    let port = port.unwrap_or(default_port);
+    Some(format!("{}:{port}", host.to_ascii_lowercase()))
+}
+
+/// `host[:port]` or `[host]:port` split; None when the port is no number.
+fn host_port(hostport: &str) -> Option<(&str, Option<u16>)> {
     let (host, port) = match hostport.strip_prefix('[') {
         Some(bracketed) => {
             let (host, after) = bracketed.split_once(']')?;
@@ -92,14 +89,11 @@ pub fn server(url: &str) -> Option<String> {
             None => (hostport, None),
         },
     };
-    if host.is_empty() {
-        return None;
-    }
     let port = match port.filter(|p| !p.is_empty()) {
-        Some(p) => p.parse::<u16>().ok()?,
-        None => default_port,
+        Some(p) => Some(p.parse::<u16>().ok()?),
+        None => None,
     };
-    Some(format!("{}:{port}", host.to_ascii_lowercase()))
+    Some((host, port))
 }
 
 fn split_user(authority: &str) -> (Option<&str>, &str) {
