@@ -192,6 +192,16 @@ impl Registry {
             .map(|(n, _)| n.as_str())
     }
 
+    /// Every registered path and the name of its first repo (by name), for
+    /// many lookups at once: as [`Registry::name_of_path`] for each.
+    pub fn names_by_path(&self) -> HashMap<&Path, &str> {
+        let mut map = HashMap::with_capacity(self.repos.len());
+        for (name, repo) in &self.repos {
+            map.entry(repo.path.as_path()).or_insert(name.as_str());
+        }
+        map
+    }
+
     /// Picks names for new repo paths: the folder name, or with more parent
     /// folders when that is taken by a repo or group, or shared by several
     /// new paths (as Python gita does with one parent).
@@ -251,8 +261,9 @@ impl Registry {
         for name in names {
             self.repos.remove(name);
         }
+        let gone: BTreeSet<&String> = names.iter().collect();
         for g in self.groups.values_mut() {
-            g.repos.retain(|r| !names.contains(r));
+            g.repos.retain(|r| !gone.contains(r));
         }
     }
 

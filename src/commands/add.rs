@@ -147,9 +147,10 @@ fn register(ctx: &Ctx, args: &AddArgs, reg: &mut Registry, found: &[Found]) -> R
     if let Some(group) = &args.group {
         // Repos named on the command line join the group even when they
         // were registered before.
+        let by_path = reg.names_by_path();
         let members: Vec<String> = found
             .iter()
-            .filter_map(|f| reg.name_of_path(&f.path).map(str::to_string))
+            .filter_map(|f| by_path.get(f.path.as_path()).map(|n| n.to_string()))
             .collect();
         let group_path = args.group_path.as_ref().map(|p| absolute(&ctx.cwd, p));
         reg.add_to_group(group, &members, group_path)?;
@@ -163,9 +164,10 @@ fn register(ctx: &Ctx, args: &AddArgs, reg: &mut Registry, found: &[Found]) -> R
 
 /// The found repos not registered yet, with the names they get.
 fn new_repos<'a>(reg: &Registry, found: &'a [Found]) -> Vec<(String, &'a Found)> {
+    let by_path = reg.names_by_path();
     let new: Vec<&Found> = found
         .iter()
-        .filter(|f| reg.name_of_path(&f.path).is_none())
+        .filter(|f| !by_path.contains_key(f.path.as_path()))
         .collect();
     let paths: Vec<PathBuf> = new.iter().map(|f| f.path.clone()).collect();
     reg.names_for(&paths).into_iter().zip(new).collect()

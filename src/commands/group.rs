@@ -56,8 +56,9 @@ pub fn run(ctx: &Ctx, args: &GroupArgs) -> Result<ExitCode> {
             ctx.update_registry(|reg| {
                 reg.check_groups(std::slice::from_ref(name))?;
                 reg.check_repos(repos)?;
+                let gone: std::collections::BTreeSet<&String> = repos.iter().collect();
                 if let Some(g) = reg.groups.get_mut(name) {
-                    g.repos.retain(|r| !repos.contains(r));
+                    g.repos.retain(|r| !gone.contains(r));
                 }
                 Ok(())
             })?;
