@@ -7,7 +7,8 @@ use clap::Args;
 /// `super`, `shell`).
 #[derive(Debug, Clone, Default, Args)]
 pub struct RunArgs {
-    /// Run at most N repos at once [default: `jobs` in settings.yml, else 64]
+    /// Run at most N repos at once [default: `jobs` in settings.yml, else 64,
+    /// and for network commands 64 per server and 256 in all]
     #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<usize>,
     /// Stop a repo's command after SECS seconds (killed, reported failed)
