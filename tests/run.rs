@@ -1292,3 +1292,92 @@ fn words_after_double_dash_are_appended_to_a_delegated_command() {
         .ok();
     assert_eq!(run.stdout, "r0: a  b|it's|$HOME|;|false|\n");
 }
+
+/// A stand-in for ssh that runs the remote command here, after noting how
+/// many of its kind run at that moment (one file per running copy).
+fn counting_ssh(env: &TestEnv) -> (PathBuf, PathBuf) {
+    let active = env.root.join("active");
+    let log = env.root.join("counts.log");
+    fs::create_dir_all(&active).expect("mkdir active");
+    let script = env.root.join("bin").join("countssh");
+    fs::create_dir_all(script.parent().expect("bin")).expect("mkdir bin");
+    let body = format!(
+        "#!/bin/sh\n\
+         [ \"$1\" = -G ] && exit 1\n\
+         host=$1\n\
+         for last; do :; done\n\
+         : >'{a}'/$host.$$\n\
+         ls '{a}' | grep -c \"^$host\\.\" | sed \"s/^/$host /\" >>'{l}'\n\
+         sleep 0.3\n\
+         rm -f '{a}'/$host.$$\n\
+         exec sh -c \"$last\"\n",
+        a = active.display(),
+        l = log.display()
+    );
+    fs::write(&script, body).expect("write countssh");
+    use std::os::unix::fs::PermissionsExt as _;
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).expect("chmod");
+    (script, log)
+}
+
+#[test]
+fn network_runs_send_at_most_64_repos_at_once_to_one_server_by_default() {
+    let env = TestEnv::new();
+    let (ssh, log) = counting_ssh(&env);
+    let (_, bare) = env.repo_with_remote("seed");
+    let parent = env.root.join("many");
+    // 70 repos on server a, 6 on server b, all cloned from one bare repo.
+    let mut dirs = Vec::new();
+    for (host, n) in [("a.example", 70), ("b.example", 6)] {
+        for i in 0..n {
+            let dir = parent.join(format!("{host}-{i}"));
+            env.git(
+                &env.root,
+                &[
+                    "clone",
+                    "-q",
+                    &format!("file://{}", bare.display()),
+                    &dir.display().to_string(),
+                ],
+            );
+            let url = format!("ssh://{host}{}", bare.display());
+            env.git(&dir, &["remote", "set-url", "origin", &url]);
+            dirs.push(dir);
+        }
+    }
+    env.gita(&["add", "-r", &parent.display().to_string()]).ok();
+    let mut cmd = env.cmd();
+    cmd.env("GIT_SSH_COMMAND", &ssh)
+        .env("GIT_SSH_VARIANT", "simple");
+    cmd.args(["fetch"]);
+    let out = run_within(cmd, Duration::from_secs(120));
+    assert_eq!(out.code, 0, "{out:#?}");
+    let text = fs::read_to_string(&log).expect("counts log");
+    let mut most: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut fetches = 0;
+    for line in text.lines() {
+        let (host, n) = line.split_once(' ').expect("host count");
+        let n: usize = n.trim().parse().expect("count");
+        let m = most.entry(host).or_default();
+        *m = (*m).max(n);
+        fetches += 1;
+    }
+    assert_eq!(fetches, 76, "{text}");
+    assert!(most["a.example"] <= 64, "{most:?}");
+    assert!(most["b.example"] <= 6, "{most:?}");
+
+    // An explicit -j is the one bound, whatever the servers.
+    fs::write(&log, "").expect("clear log");
+    let mut cmd = env.cmd();
+    cmd.env("GIT_SSH_COMMAND", &ssh)
+        .env("GIT_SSH_VARIANT", "simple");
+    cmd.args(["fetch", "-j", "20"]);
+    let out = run_within(cmd, Duration::from_secs(120));
+    assert_eq!(out.code, 0, "{out:#?}");
+    let text = fs::read_to_string(&log).expect("counts log");
+    let most = text
+        .lines()
+        .filter_map(|l| l.split_once(' ')?.1.trim().parse::<usize>().ok())
+        .max();
+    assert!(most.is_some_and(|m| m <= 20), "{text}");
+}
