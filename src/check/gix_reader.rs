@@ -23,8 +23,16 @@ pub fn read(req: &Request, options: Options, in_repo: bool, fallback: bool) -> R
     } else {
         EngineChoice::Gix
     };
-    let state = status::pool::read_one(req, EngineChoice::Gix, in_repo)?;
-    let repo = open(req, in_repo)?;
+    if let Some(problem) = crate::git::folder_problem(&req.path) {
+        anyhow::bail!(problem);
+    }
+    // One open for the uncommitted state and everything after it.
+    let (repo, state) =
+        crate::workers::guarded(&format!("{} with gix", req.path.display()), || {
+            let repo = open(req, in_repo)?;
+            let state = status::gix_engine::read_opened(&repo, req)?;
+            Ok((repo, state))
+        })?;
     let mut reasons = Vec::new();
 
     let index = match repo.workdir() {

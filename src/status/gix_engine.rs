@@ -19,15 +19,19 @@ use super::repo_commits::RepoCommits;
 /// Reads one repository in-process. `in_repo`: the current directory is the
 /// repo's folder, so gix can use short relative paths.
 pub fn read(req: &Request, in_repo: bool) -> anyhow::Result<RepoStatus> {
-    let repo = open(req, in_repo)?;
+    read_opened(&open(req, in_repo)?, req)
+}
 
+/// As [`read`], for a repo [`open`]ed already (`gita check` reads more
+/// from it afterwards).
+pub fn read_opened(repo: &gix::Repository, req: &Request) -> anyhow::Result<RepoStatus> {
     let head = repo.head()?;
     let head_id = head.id().map(|id| id.detach());
     let branch_full = head.referent_name().map(|n| n.to_owned());
     drop(head);
 
     let commit = match head_id {
-        Some(id) => Some(read_commit(&repo, id)?),
+        Some(id) => Some(read_commit(repo, id)?),
         None => None,
     };
 
@@ -35,21 +39,21 @@ pub fn read(req: &Request, in_repo: bool) -> anyhow::Result<RepoStatus> {
         Some(full) => Head::Branch(full.shorten().to_str_lossy().into_owned()),
         None => Head::Detached {
             tag: match head_id {
-                Some(id) => describe_exact_tag(&repo, id)?,
+                Some(id) => describe_exact_tag(repo, id)?,
                 None => None,
             },
         },
     };
 
     let comparison = match &branch_full {
-        Some(full) => compare_upstream(&repo, full.as_ref(), head_id, req.remote.as_deref())?,
+        Some(full) => compare_upstream(repo, full.as_ref(), head_id, req.remote.as_deref())?,
         None => Comparison::default(),
     };
 
-    let stash_count = stash_count(&repo)?;
+    let stash_count = stash_count(repo)?;
 
     let (dirty, staged, untracked) = if repo.workdir().is_some() {
-        worktree_state(&repo, head_id)?
+        worktree_state(repo, head_id)?
     } else {
         (false, false, false)
     };
