@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::FromArgMatches;
 
 mod app;
+mod backoff;
 mod check;
 mod cli;
 mod color;

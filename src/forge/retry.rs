@@ -74,7 +74,7 @@ impl Http {
                 );
             }
             retries += 1;
-            tokio::time::sleep(backoff(retries)).await;
+            tokio::time::sleep(crate::backoff::delay(BACKOFF_BASE, retries)).await;
         }
     }
 
@@ -141,14 +141,6 @@ fn rate_limit(resp: &Response) -> Option<Duration> {
         Some(at) => Duration::from_secs(at.saturating_sub(now) + 1),
         None => Duration::from_secs(60),
     })
-}
-
-fn backoff(retry: u32) -> Duration {
-    use std::hash::{BuildHasher as _, Hasher as _};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u32(retry);
-    let jitter = 0.5 + (h.finish() % 1000) as f64 / 1000.0;
-    (BACKOFF_BASE * 2u32.pow(retry.saturating_sub(1).min(8))).mul_f64(jitter)
 }
 
 /// `2024-01-01 12:00:00 UTC`.

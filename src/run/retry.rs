@@ -47,19 +47,5 @@ pub(super) fn note(delay: Duration, attempts: u32) -> Chunk {
 /// Exponential backoff with ±50% jitter, so retries against an overloaded
 /// sshd do not arrive in lockstep.
 pub(super) fn backoff(attempt: u32) -> Duration {
-    let base = BACKOFF_BASE * 2u32.saturating_pow(attempt.saturating_sub(1));
-    let jitter = 0.5 + (random_u64() % 1000) as f64 / 1000.0;
-    base.mul_f64(jitter)
-}
-
-fn random_u64() -> u64 {
-    use std::hash::{BuildHasher as _, Hasher as _};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default(),
-    );
-    h.finish()
+    crate::backoff::delay(BACKOFF_BASE, attempt)
 }

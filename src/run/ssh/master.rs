@@ -219,20 +219,16 @@ fn socket_dir() -> Option<PathBuf> {
         .filter(|d| d.as_os_str().len() <= MAX_RUNTIME_DIR && d.is_dir())
         .unwrap_or_else(|| PathBuf::from("/tmp"));
     for attempt in 0..16u32 {
-        let name = format!("gita-{:08x}", (random() ^ u64::from(attempt)) as u32);
+        let name = format!(
+            "gita-{:08x}",
+            (crate::backoff::random_u64() ^ u64::from(attempt)) as u32
+        );
         let dir = parent.join(name);
         if std::fs::DirBuilder::new().mode(0o700).create(&dir).is_ok() {
             return Some(dir);
         }
     }
     None
-}
-
-fn random() -> u64 {
-    use std::hash::{BuildHasher as _, Hasher as _};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u32(std::process::id());
-    h.finish()
 }
 
 /// Starts one master in a session of its own, ending with gita (on Linux,
