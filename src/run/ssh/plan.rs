@@ -42,7 +42,7 @@ pub struct Plan {
 /// rewrites) and the ssh command git would use for them.
 #[derive(Debug, Clone, Default)]
 pub struct Reach {
-    pub urls: Vec<String>,
+    urls: Vec<String>,
     /// `core.sshCommand`, unless `GIT_SSH_COMMAND` overrides it.
     command: Option<String>,
     /// `ssh.variant` names a client other than OpenSSH.
