@@ -63,8 +63,18 @@ impl Reach {
 /// it can be); `urls` names the URL a job clones from instead. None for a
 /// job whose configuration cannot be read.
 pub fn reaches(jobs: &[Job], urls: &BTreeMap<String, String>) -> Vec<Option<Reach>> {
+    // Jobs that clone a URL all see the configuration outside any repo:
+    // read once.
+    let outside = if urls.is_empty() {
+        None
+    } else {
+        config_through_git(Path::new("/"), &[])
+    };
     crate::parallel::map(jobs, crate::parallel::GIT_READERS, |job| {
-        reach(job, urls.get(&job.name))
+        match urls.get(&job.name) {
+            Some(url) => Some(reach_from(outside.clone()?, Some(url))),
+            None => reach(job),
+        }
     })
 }
 
@@ -148,21 +158,27 @@ pub fn plan(jobs: &[Job], reaches: &[Option<Reach>], limit: usize) -> Option<Pla
 }
 
 /// The remote URLs and ssh settings of one job.
-fn reach(job: &Job, url: Option<&String>) -> Option<Reach> {
-    let (dir, flags): (&Path, &[String]) = match (&job.program, url) {
-        (_, Some(_)) => (Path::new("/"), &[]),
-        (Program::Git { flags, .. }, None) => (&job.path, flags),
-        _ => (&job.path, &[]),
+fn reach(job: &Job) -> Option<Reach> {
+    let flags: &[String] = match &job.program {
+        Program::Git { flags, .. } => flags,
+        _ => &[],
     };
     // In-process for a plain repo (no git process per repo on the way to
     // every fetch); through git when per-repo flags change where git looks.
-    let entries = match (flags.is_empty() && url.is_none())
-        .then(|| config_in_process(dir))
+    let entries = match flags
+        .is_empty()
+        .then(|| config_in_process(&job.path))
         .flatten()
     {
         Some(entries) => entries,
-        None => config_through_git(dir, flags)?,
+        None => config_through_git(&job.path, flags)?,
     };
+    Some(reach_from(entries, None))
+}
+
+/// The [`Reach`] that configuration `entries` give, for the repo's own
+/// remotes or, with `url`, for that URL alone.
+fn reach_from(entries: Vec<(String, String)>, url: Option<&String>) -> Reach {
     let mut found = Reach::default();
     let mut urls: Vec<String> = url.into_iter().cloned().collect();
     let mut rules = Vec::new();
@@ -181,7 +197,7 @@ fn reach(job: &Job, url: Option<&String>) -> Option<Reach> {
         }
     }
     found.urls = urls.iter().map(|u| url::rewrite(u, &rules)).collect();
-    Some(found)
+    found
 }
 
 /// The ssh command and target one job's git would use, when it connects to
