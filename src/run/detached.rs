@@ -84,8 +84,11 @@ pub fn run_detached(
     rt.block_on(run_detached_async(jobs, limits, reuse, sink))
 }
 
-/// Starts pending jobs while there is room: at most `limit` at once, and a
-/// job whose ssh destination has no free session waits (see `ssh`).
+/// Starts pending jobs while there is room: at most `limit` at once, at most
+/// the server bound per server, and a job whose ssh destination has no free
+/// session waits (see `ssh`). A job that must wait is parked under what it
+/// waits for and comes back when that frees a slot, so each start looks at
+/// few jobs however many wait.
 struct Starter {
     pending: VecDeque<Job>,
     limit: usize,
@@ -96,30 +99,58 @@ struct Starter {
     servers: Option<ServerBound>,
     /// Running children per server.
     busy: BTreeMap<String, usize>,
+    /// Jobs waiting for a slot, by what they wait for.
+    parked: BTreeMap<Slot, VecDeque<Job>>,
+}
+
+/// What a parked job waits for.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Slot {
+    Server(String),
+    /// A session of this ssh destination's masters.
+    Master(usize),
 }
 
 impl Starter {
     fn start_more(&mut self, set: &mut JoinSet<JobResult>, sink: &mut dyn Sink) {
-        let mut i = 0;
-        while set.len() < self.limit && i < self.pending.len() {
-            if !self.server_has_room(self.pending.get(i).map(|j| j.name.as_str())) {
-                i += 1;
+        self.fill(set, sink, false);
+        // Nothing runs, so nothing parked waits on a running job: start them
+        // past the bounds rather than leave a job behind.
+        if set.is_empty() && !self.parked.is_empty() {
+            for (_, jobs) in std::mem::take(&mut self.parked) {
+                self.pending.extend(jobs);
+            }
+            self.fill(set, sink, true);
+        }
+    }
+
+    /// Starts pending jobs up to `limit`; `anyway` ignores the per-server
+    /// bound and the masters' sessions (a job then connects directly).
+    fn fill(&mut self, set: &mut JoinSet<JobResult>, sink: &mut dyn Sink, anyway: bool) {
+        while set.len() < self.limit {
+            let Some(job) = self.pending.pop_front() else {
+                break;
+            };
+            if !anyway && let Some(server) = self.full_server(&job.name) {
+                self.parked
+                    .entry(Slot::Server(server))
+                    .or_default()
+                    .push_back(job);
                 continue;
             }
-            let take = match (&mut self.masters, self.pending.get(i)) {
-                (Some(m), Some(job)) => m.take(&job.name),
-                _ => ssh::Take::Direct,
+            let take = match &mut self.masters {
+                Some(m) => m.take(&job.name),
+                None => ssh::Take::Direct,
             };
             let ssh = match take {
-                ssh::Take::Wait => {
-                    i += 1;
+                ssh::Take::Wait if !anyway => {
+                    let group = self.masters.as_ref().and_then(|m| m.group_of(&job.name));
+                    let slot = Slot::Master(group.unwrap_or(usize::MAX));
+                    self.parked.entry(slot).or_default().push_back(job);
                     continue;
                 }
-                ssh::Take::Direct => None,
+                ssh::Take::Wait | ssh::Take::Direct => None,
                 ssh::Take::Through(command) => Some(command),
-            };
-            let Some(job) = self.pending.remove(i) else {
-                break;
             };
             sink.started(&job.name);
             for server in self.servers_of(&job.name) {
@@ -131,14 +162,39 @@ impl Starter {
     }
 
     fn finished(&mut self, name: &str) {
-        if let Some(m) = &mut self.masters {
-            m.release(name);
+        let released = self.masters.as_mut().and_then(|m| m.release(name));
+        if let Some(g) = released {
+            self.unpark(&Slot::Master(g));
         }
         for server in self.servers_of(name) {
             if let Some(n) = self.busy.get_mut(&server) {
                 *n = n.saturating_sub(1);
             }
+            self.unpark(&Slot::Server(server));
         }
+    }
+
+    /// One job waiting for `slot` goes back to the front of the queue.
+    fn unpark(&mut self, slot: &Slot) {
+        if let Some(jobs) = self.parked.get_mut(slot) {
+            if let Some(job) = jobs.pop_front() {
+                self.pending.push_front(job);
+            }
+            if jobs.is_empty() {
+                self.parked.remove(slot);
+            }
+        }
+    }
+
+    /// The first server of `job` that has no free slot.
+    fn full_server(&self, job: &str) -> Option<String> {
+        let bound = self.servers.as_ref()?;
+        bound
+            .of_job
+            .get(job)?
+            .iter()
+            .find(|s| self.busy.get(*s).copied().unwrap_or(0) >= bound.limit)
+            .cloned()
     }
 
     fn servers_of(&self, job: &str) -> Vec<String> {
@@ -147,18 +203,6 @@ impl Starter {
             .and_then(|b| b.of_job.get(job))
             .cloned()
             .unwrap_or_default()
-    }
-
-    /// Whether every server `job` connects to has a free slot.
-    fn server_has_room(&self, job: Option<&str>) -> bool {
-        let (Some(bound), Some(job)) = (&self.servers, job) else {
-            return true;
-        };
-        bound.of_job.get(job).is_none_or(|servers| {
-            servers
-                .iter()
-                .all(|s| self.busy.get(s).copied().unwrap_or(0) < bound.limit)
-        })
     }
 }
 
@@ -179,6 +223,7 @@ async fn run_detached_async(
         masters: reuse.and_then(|plan| ssh::Masters::start(plan, &env)),
         servers: limits.servers.clone(),
         busy: BTreeMap::new(),
+        parked: BTreeMap::new(),
         env,
         cancel: cancel_rx,
     };

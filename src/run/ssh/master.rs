@@ -188,13 +188,17 @@ impl Masters {
         }
     }
 
-    /// Gives back the session `job` took.
-    pub fn release(&mut self, job: &str) {
-        if let Some((g, k)) = self.running.remove(job)
-            && let Some(shard) = self.groups.get_mut(g).and_then(|g| g.shards.get_mut(k))
-        {
-            shard.active = shard.active.saturating_sub(1);
-        }
+    /// Gives back the session `job` took; the destination it belongs to.
+    pub fn release(&mut self, job: &str) -> Option<usize> {
+        let (g, k) = self.running.remove(job)?;
+        let shard = self.groups.get_mut(g)?.shards.get_mut(k)?;
+        shard.active = shard.active.saturating_sub(1);
+        Some(g)
+    }
+
+    /// The destination `job` connects through, if any.
+    pub fn group_of(&self, job: &str) -> Option<usize> {
+        self.job_group.get(job).copied()
     }
 }
 
