@@ -92,8 +92,9 @@ pub fn plan(jobs: &[Job], reaches: &[Option<Reach>], limit: usize) -> Option<Pla
         .iter()
         .map(|r| destination(r.as_ref()?, user_command.as_deref()))
         .collect();
-    // A destination only one repo connects to gets no master (see below):
-    // not even `ssh -G` is run for it.
+    // A destination only one repo connects to gets no master, not even
+    // `ssh -G`: a master would only add a process and a wait before the
+    // same single connection. So every group has two repos or more.
     let mut count: BTreeMap<&(String, Target), usize> = BTreeMap::new();
     for dest in found.iter().flatten() {
         *count.entry(dest).or_default() += 1;
@@ -133,27 +134,12 @@ pub fn plan(jobs: &[Job], reaches: &[Option<Reach>], limit: usize) -> Option<Pla
         members[g] += 1;
         plan.job_group.insert(job.name.clone(), g);
     }
-    // A destination with one repo connects directly: a master would only
-    // add a process and a wait before the same single connection.
-    let mut renumber = Vec::with_capacity(members.len());
-    let mut groups = Vec::new();
-    for (mut group, n) in std::mem::take(&mut plan.groups).into_iter().zip(members) {
-        if n < 2 {
-            renumber.push(None);
-            continue;
-        }
+    for (group, n) in plan.groups.iter_mut().zip(members) {
         group.shards = n
             .min(limit)
             .div_ceil(SESSIONS_PER_MASTER)
             .clamp(1, MASTERS_PER_DESTINATION);
-        renumber.push(Some(groups.len()));
-        groups.push(group);
     }
-    plan.groups = groups;
-    plan.job_group = std::mem::take(&mut plan.job_group)
-        .into_iter()
-        .filter_map(|(job, g)| Some((job, renumber.get(g).copied().flatten()?)))
-        .collect();
     (!plan.groups.is_empty()).then_some(plan)
 }
 
