@@ -31,6 +31,16 @@ pub fn xdg_config_home() -> Option<PathBuf> {
     var("XDG_CONFIG_HOME").map(PathBuf::from)
 }
 
+/// `XDG_CACHE_HOME`.
+pub fn xdg_cache_home() -> Option<PathBuf> {
+    var("XDG_CACHE_HOME").map(PathBuf::from)
+}
+
+/// `GITA_STATUS_CACHE` (`off` turns `ll`'s cache of unchanged repos off).
+pub fn status_cache() -> Option<String> {
+    std::env::var("GITA_STATUS_CACHE").ok()
+}
+
 /// `HOME`.
 pub fn home() -> Option<PathBuf> {
     var("HOME").map(PathBuf::from)

@@ -30,7 +30,7 @@ pub fn read(req: &Request, options: Options, in_repo: bool, fallback: bool) -> R
     let (repo, state) =
         crate::workers::guarded(&format!("{} with gix", req.path.display()), || {
             let repo = open(req, in_repo)?;
-            let state = status::gix_engine::read_opened(&repo, req)?;
+            let state = status::gix_engine::read_opened(&repo, req, None)?;
             Ok((repo, state))
         })?;
     let mut reasons = Vec::new();

@@ -9,6 +9,7 @@ use anyhow::{Context as _, bail};
 use gix::bstr::ByteSlice;
 
 use super::ahead_behind;
+use super::cache::Recorder;
 use super::gix_worktree::worktree_state;
 use super::model::{
     CommitInfo, Comparison, Engine, Head, RepoStatus, Request, decode_subject, dir_flags,
@@ -17,14 +18,26 @@ use super::model::{
 use super::repo_commits::RepoCommits;
 
 /// Reads one repository in-process. `in_repo`: the current directory is the
-/// repo's folder, so gix can use short relative paths.
-pub fn read(req: &Request, in_repo: bool) -> anyhow::Result<RepoStatus> {
-    read_opened(&open(req, in_repo)?, req)
+/// repo's folder, so gix can use short relative paths. `rec` collects what
+/// the reading depended on, for `ll`'s cache.
+pub fn read(
+    req: &Request,
+    in_repo: bool,
+    rec: Option<&mut Recorder>,
+) -> anyhow::Result<RepoStatus> {
+    read_opened(&open(req, in_repo)?, req, rec)
 }
 
 /// As [`read`], for a repo [`open`]ed already (`gita check` reads more
 /// from it afterwards).
-pub fn read_opened(repo: &gix::Repository, req: &Request) -> anyhow::Result<RepoStatus> {
+pub fn read_opened(
+    repo: &gix::Repository,
+    req: &Request,
+    mut rec: Option<&mut Recorder>,
+) -> anyhow::Result<RepoStatus> {
+    if let Some(rec) = rec.as_deref_mut() {
+        record_layout(repo, rec);
+    }
     let head = repo.head()?;
     let head_id = head.id().map(|id| id.detach());
     let branch_full = head.referent_name().map(|n| n.to_owned());
@@ -34,6 +47,14 @@ pub fn read_opened(repo: &gix::Repository, req: &Request) -> anyhow::Result<Repo
         Some(id) => Some(read_commit(repo, id)?),
         None => None,
     };
+
+    if let Some(rec) = rec.as_deref_mut() {
+        match &branch_full {
+            Some(full) => rec.file(git_file(full.as_bstr())),
+            // Which tag a detached HEAD shows depends on every tag.
+            None => rec.spoil(),
+        }
+    }
 
     let head = match &branch_full {
         Some(full) => Head::Branch(full.shorten().to_str_lossy().into_owned()),
@@ -46,14 +67,25 @@ pub fn read_opened(repo: &gix::Repository, req: &Request) -> anyhow::Result<Repo
     };
 
     let comparison = match &branch_full {
-        Some(full) => compare_upstream(repo, full.as_ref(), head_id, req.remote.as_deref())?,
+        Some(full) => compare_upstream(
+            repo,
+            full.as_ref(),
+            head_id,
+            req.remote.as_deref(),
+            rec.as_deref_mut(),
+        )?,
         None => Comparison::default(),
     };
+    if comparison.bounded
+        && let Some(rec) = rec.as_deref_mut()
+    {
+        rec.spoil();
+    }
 
     let stash_count = stash_count(repo)?;
 
     let (dirty, staged, untracked) = if repo.workdir().is_some() {
-        worktree_state(repo, head_id)?
+        worktree_state(repo, head_id, rec)?
     } else {
         (false, false, false)
     };
@@ -175,6 +207,7 @@ fn compare_upstream(
     branch: &gix::refs::FullNameRef,
     head: Option<gix::ObjectId>,
     remote: Option<&str>,
+    rec: Option<&mut Recorder>,
 ) -> anyhow::Result<Comparison> {
     let short = branch.shorten().to_str_lossy().into_owned();
     let tracking: String = match remote {
@@ -198,6 +231,13 @@ fn compare_upstream(
         }
     };
     let display = shorten_ref(&tracking).to_string();
+    if let Some(rec) = rec {
+        if tracking.starts_with("refs/") {
+            rec.file(git_file(tracking.as_bytes().as_bstr()));
+        } else {
+            rec.spoil();
+        }
+    }
     let Some(mut upstream_ref) = repo.try_find_reference(tracking.as_str())? else {
         return Ok(Comparison::without_counts(display, true));
     };
@@ -234,4 +274,105 @@ fn stash_count(repo: &gix::Repository) -> anyhow::Result<usize> {
         n += 1;
     }
     Ok(n)
+}
+
+/// A file inside the git dir, relative to the work tree (cached repos have
+/// their git dir at `<work tree>/.git`).
+fn git_file(rela: &gix::bstr::BStr) -> PathBuf {
+    let mut path = PathBuf::from(".git");
+    match gix::path::from_bstr(rela) {
+        Ok(rela) => path.push(rela),
+        // Not a path on this system: a name that cannot exist.
+        Err(_) => path.push("\0"),
+    }
+    path
+}
+
+/// Records the files outside the work tree's content that a reading depends
+/// on (see `cache`), or spoils the recording for a layout the cache does not
+/// handle.
+fn record_layout(repo: &gix::Repository, rec: &mut Recorder) {
+    let base = rec.base().to_path_buf();
+    let plain_layout = repo.workdir() == Some(base.as_path())
+        && repo.git_dir() == base.join(".git")
+        && repo.common_dir() == repo.git_dir()
+        && repo.index_path().ends_with(super::cache::INDEX)
+        && crate::env::raw("GIT_INDEX_FILE").is_none();
+    if !plain_layout {
+        rec.spoil();
+        return;
+    }
+    if repo.object_hash() != gix::hash::Kind::Sha1 {
+        rec.spoil();
+        return;
+    }
+    for name in [
+        "",
+        "HEAD",
+        "config",
+        "config.worktree",
+        "index",
+        "packed-refs",
+        "shallow",
+        "commondir",
+        "info/exclude",
+        "info/attributes",
+        "info/grafts",
+        "refs/replace",
+        "refs/stash",
+        "logs/refs/stash",
+    ] {
+        rec.file(git_file(name.into()));
+    }
+    let config = repo.config_snapshot();
+    let file = config.plumbing();
+    for section in file.sections() {
+        if let Some(path) = section.meta().path.as_deref() {
+            rec.file(path.to_path_buf());
+        }
+    }
+    // Included files, whether or not their condition held: creating one
+    // that did not exist changes the configuration.
+    for name in ["include", "includeIf"] {
+        for section in file.sections_by_name(name).into_iter().flatten() {
+            for value in section.values("path") {
+                let Ok(raw) = gix::path::from_bstr(value.as_bstr()) else {
+                    rec.spoil();
+                    return;
+                };
+                let raw = raw.into_owned();
+                let including = section.meta().path.as_deref();
+                let path = if let Ok(rest) = raw.strip_prefix("~") {
+                    match crate::env::home() {
+                        Some(home) => home.join(rest),
+                        None => {
+                            rec.spoil();
+                            return;
+                        }
+                    }
+                } else if raw.is_absolute() {
+                    raw
+                } else if raw.to_str().is_some_and(|s| s.starts_with("%(")) {
+                    rec.spoil();
+                    return;
+                } else {
+                    match including.and_then(std::path::Path::parent) {
+                        Some(dir) => dir.join(raw),
+                        None => {
+                            rec.spoil();
+                            return;
+                        }
+                    }
+                };
+                rec.file(path);
+            }
+        }
+    }
+    for key in ["core.excludesFile", "core.attributesFile"] {
+        match config.trusted_path(key) {
+            Ok(Some(path)) => rec.file(path),
+            Err(_) => rec.spoil(),
+            Ok(None) => {}
+        }
+    }
 }

@@ -10,26 +10,36 @@ use gix::bstr::{BStr, ByteSlice};
 use gix::status::plumbing::index_as_worktree::{self, EntryStatus};
 use gix::status::plumbing::index_as_worktree_with_renames as iwr;
 
-/// (dirty, staged, untracked) for a repository with a work tree.
+use super::cache::{self, Recorder};
+
+/// (dirty, staged, untracked) for a repository with a work tree. `rec`
+/// collects the tracked files' and folders' stat data for `ll`'s cache.
 pub(super) fn worktree_state(
     repo: &gix::Repository,
     head: Option<gix::ObjectId>,
+    mut rec: Option<&mut Recorder>,
 ) -> anyhow::Result<(bool, bool, bool)> {
     let index = repo.index_or_empty()?;
     let state: &gix::index::State = &index;
+    if let Some(rec) = rec.as_deref_mut() {
+        rec.dir_at(b"");
+    }
 
     // A merge conflict counts as dirty and staged, as `git status` reports it.
     if state.entries().iter().any(|e| e.stage_raw() != 0) {
-        let untracked = has_untracked(repo, state)?;
+        if let Some(rec) = rec.as_deref_mut() {
+            rec.spoil();
+        }
+        let untracked = has_untracked(repo, state, None)?;
         return Ok((true, true, untracked));
     }
 
     let staged = has_staged(repo, state, head)?;
-    let dirty = match quick_unstaged(repo, state)? {
+    let dirty = match quick_unstaged(repo, state, rec.as_deref_mut())? {
         Some(dirty) => dirty,
         None => has_unstaged(repo, state)?,
     };
-    let untracked = has_untracked(repo, state)?;
+    let untracked = has_untracked(repo, state, rec)?;
     Ok((dirty, staged, untracked))
 }
 
@@ -70,9 +80,13 @@ fn has_staged(
 /// changed (gone, type or executable bit changed, size changed); anything
 /// that needs a content comparison (same size but new stat data, racily
 /// clean), submodules and sparse entries get `None`: the full check decides.
+///
+/// With `rec`, every entry is statted and recorded even after the answer is
+/// known (the cache needs them all), unless the recording is spoiled.
 fn quick_unstaged(
     repo: &gix::Repository,
     index: &gix::index::State,
+    mut rec: Option<&mut Recorder>,
 ) -> anyhow::Result<Option<bool>> {
     use gix::index::entry::{Flags, mode::Change};
     let Some(workdir) = repo.workdir() else {
@@ -83,18 +97,43 @@ fn quick_unstaged(
     let timestamp = index.timestamp();
     let skip =
         Flags::UPTODATE | Flags::SKIP_WORKTREE | Flags::ASSUME_VALID | Flags::FSMONITOR_VALID;
+    // The answer once known; with a live recording, the loop goes on.
+    let mut answer: Option<Option<bool>> = None;
+    // Ends the check with `$v` (or the answer found before), spoiling the recording.
+    macro_rules! give_up {
+        ($v:expr) => {{
+            if let Some(rec) = rec.as_deref_mut() {
+                rec.spoil();
+            }
+            return Ok(answer.unwrap_or($v));
+        }};
+    }
+    // The answer is `$v`: done, unless every entry must still be recorded.
+    macro_rules! answer {
+        ($v:expr) => {{
+            if rec.as_deref().is_none_or(Recorder::is_spoiled) {
+                return Ok(answer.unwrap_or($v));
+            }
+            answer.get_or_insert($v);
+        }};
+    }
     // Leading directories must be real directories, not symlinks (a file
     // behind a symlinked directory counts as removed, as in git).
     let mut verified_dirs: std::collections::HashSet<&[u8]> = std::collections::HashSet::new();
     for entry in index.entries() {
+        if !cache::plain(entry)
+            && let Some(rec) = rec.as_deref_mut()
+        {
+            rec.spoil();
+        }
         if entry.flags.intersects(skip) {
             continue;
         }
         if entry.mode.is_submodule() || entry.mode.is_sparse() {
-            return Ok(None);
+            give_up!(None);
         }
         if entry.flags.contains(Flags::INTENT_TO_ADD) {
-            return Ok(Some(true));
+            give_up!(Some(true));
         }
         let rela: &[u8] = entry.path(index);
         let mut end = 0;
@@ -104,10 +143,14 @@ fn quick_unstaged(
             if verified_dirs.insert(dir) {
                 let path = workdir.join(gix::path::from_byte_slice(dir)?);
                 match std::fs::symlink_metadata(&path) {
-                    Ok(md) if md.is_dir() => {}
-                    Ok(_) => return Ok(Some(true)),
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Some(true)),
-                    Err(_) => return Ok(None),
+                    Ok(md) if md.is_dir() => {
+                        if let Some(rec) = rec.as_deref_mut() {
+                            rec.dir(dir, &md);
+                        }
+                    }
+                    Ok(_) => give_up!(Some(true)),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => give_up!(Some(true)),
+                    Err(_) => give_up!(None),
                 }
             }
             end += 1;
@@ -115,35 +158,51 @@ fn quick_unstaged(
         let path = workdir.join(gix::path::from_byte_slice(rela)?);
         let md = match gix::index::fs::Metadata::from_path_no_follow(&path) {
             Ok(md) => md,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Some(true)),
-            Err(_) => return Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if let Some(rec) = rec.as_deref_mut() {
+                    rec.tracked(rela, None, &entry.stat);
+                }
+                answer!(Some(true));
+                continue;
+            }
+            Err(_) => give_up!(None),
         };
         if md.is_dir() {
-            return Ok(Some(true));
+            give_up!(Some(true));
+        }
+        let Ok(stat) = gix::index::entry::Stat::from_fs(&md) else {
+            give_up!(None);
+        };
+        if let Some(rec) = rec.as_deref_mut() {
+            rec.tracked(rela, Some(cache::index_stat(&stat)), &entry.stat);
+        }
+        if answer.is_some() {
+            continue;
         }
         match entry
             .mode
             .change_to_match_fs(&md, fs.symlink, fs.executable_bit)
         {
-            Some(Change::Type { .. } | Change::ExecutableBit) => return Ok(Some(true)),
+            Some(Change::Type { .. } | Change::ExecutableBit) => {
+                answer!(Some(true));
+                continue;
+            }
             None => {}
         }
-        let Ok(stat) = gix::index::entry::Stat::from_fs(&md) else {
-            return Ok(None);
-        };
         let empty_blob = entry.id.is_empty_blob();
         if stat.matches(&entry.stat, stat_options) && (!empty_blob || entry.stat.size == 0) {
             if stat.is_racy(timestamp, stat_options) {
-                return Ok(None);
+                answer!(None);
             }
             continue;
         }
         if u64::from(entry.stat.size) != md.len() && (empty_blob || entry.stat.size != 0) {
-            return Ok(Some(true));
+            answer!(Some(true));
+            continue;
         }
-        return Ok(None);
+        answer!(None);
     }
-    Ok(Some(false))
+    Ok(answer.unwrap_or(Some(false)))
 }
 
 /// Sees index-vs-work-tree entries; anything but "needs a stat update" is a change.
@@ -234,12 +293,32 @@ fn has_unstaged(repo: &gix::Repository, index: &gix::index::State) -> anyhow::Re
     }
 }
 
-/// Stops the directory walk at the first untracked entry.
-struct FirstUntracked {
+/// Stops the directory walk at the first untracked entry; records each
+/// folder the walk lists.
+struct FirstUntracked<'a> {
     found: bool,
+    rec: Option<&'a mut Recorder>,
 }
 
-impl gix::dir::walk::Delegate for FirstUntracked {
+impl gix::dir::walk::Delegate for FirstUntracked<'_> {
+    fn can_recurse(
+        &mut self,
+        entry: gix::dir::EntryRef<'_>,
+        for_deletion: Option<gix::dir::walk::ForDeletionMode>,
+        worktree_root_is_repository: bool,
+    ) -> bool {
+        let recurse = entry.status.can_recurse(
+            entry.disk_kind,
+            entry.pathspec_match,
+            for_deletion,
+            worktree_root_is_repository,
+        );
+        if recurse && let Some(rec) = self.rec.as_deref_mut() {
+            rec.dir_at(entry.rela_path.as_ref());
+        }
+        recurse
+    }
+
     fn emit(
         &mut self,
         entry: gix::dir::EntryRef<'_>,
@@ -253,7 +332,11 @@ impl gix::dir::walk::Delegate for FirstUntracked {
     }
 }
 
-fn has_untracked(repo: &gix::Repository, index: &gix::index::State) -> anyhow::Result<bool> {
+fn has_untracked(
+    repo: &gix::Repository,
+    index: &gix::index::State,
+    rec: Option<&mut Recorder>,
+) -> anyhow::Result<bool> {
     let show = repo
         .config_snapshot()
         .string("status.showUntrackedFiles")
@@ -270,7 +353,7 @@ fn has_untracked(repo: &gix::Repository, index: &gix::index::State) -> anyhow::R
         .emit_empty_directories(false)
         .recurse_repositories(false);
     let interrupt = AtomicBool::new(false);
-    let mut delegate = FirstUntracked { found: false };
+    let mut delegate = FirstUntracked { found: false, rec };
     match repo.dirwalk(index, None::<&str>, &interrupt, options, &mut delegate) {
         Ok(_) => {}
         Err(_) if delegate.found => {}

@@ -3,6 +3,7 @@
 //! anything gix cannot read). Both produce the same [`RepoStatus`].
 
 pub mod ahead_behind;
+mod cache;
 pub mod git_engine;
 pub mod gix_engine;
 mod gix_worktree;

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use super::model::{EngineChoice, RepoStatus, Request};
-use super::{git_engine, gix_engine};
+use super::{cache, git_engine, gix_engine};
 use crate::workers::{self, Reader};
 
 /// The status reader of `ll` (and of `check`'s uncommitted state).
@@ -44,14 +44,23 @@ pub fn worker_main() -> Result<ExitCode> {
 }
 
 /// Reads one repo; in `Auto` mode a gix error or panic hands the repo to git.
-/// `in_repo`: the current directory is the repo's folder.
+/// `in_repo`: the current directory is the repo's folder. The gix engine
+/// serves an unchanged repo from the cache (see [`cache`]).
 pub fn read_one(req: &Request, choice: EngineChoice, in_repo: bool) -> Result<RepoStatus> {
     if let Some(problem) = crate::git::folder_problem(&req.path) {
         anyhow::bail!(problem);
     }
     let gix = || {
         workers::guarded(&format!("{} with gix", req.path.display()), || {
-            gix_engine::read(req, in_repo)
+            if !cache::enabled() {
+                return gix_engine::read(req, in_repo, None);
+            }
+            if let Some(status) = cache::lookup(req, in_repo) {
+                return Ok(status);
+            }
+            cache::record(req, in_repo, |rec| {
+                gix_engine::read(req, in_repo, Some(rec))
+            })
         })
     };
     match choice {
