@@ -334,9 +334,43 @@ fn every_kind_of_change_right_after_the_cache_was_written_shows() {
         }),
         "[*]",
     ));
+    // Detached HEADs show the tag at HEAD: a new loose tag (also in a tag
+    // folder that already exists) or a deleted packed one shows.
+    cases.push((
+        "detached_new_tag",
+        "[∅]",
+        Box::new(|env, d| {
+            env.git(d, &["tag", "v9"]);
+        }),
+        "[∅]",
+    ));
+    cases.push((
+        "detached_nested_tag",
+        "[∅]",
+        Box::new(|env, d| {
+            env.git(d, &["tag", "release/v2"]);
+        }),
+        "[∅]",
+    ));
+    cases.push((
+        "detached_packed_tag",
+        "[∅]",
+        Box::new(|env, d| {
+            env.git(d, &["tag", "-d", "v1"]);
+        }),
+        "[∅]",
+    ));
 
     for (name, _, _, _) in &cases {
         let dir = rich_repo(&env, name);
+        if name.starts_with("detached") {
+            env.git(&dir, &["checkout", "-q", "--detach"]);
+            env.git(&dir, &["tag", "release/v1", "HEAD~1"]);
+        }
+        if *name == "detached_packed_tag" {
+            env.git(&dir, &["tag", "v1"]);
+            env.git(&dir, &["pack-refs", "--all"]);
+        }
         match *name {
             "exclude" | "no_untracked" | "included" => {
                 write(&dir.join("stray.txt"), "x\n");
@@ -370,6 +404,17 @@ fn every_kind_of_change_right_after_the_cache_was_written_shows() {
         "{after}"
     );
     assert_eq!(row(&after, "branch")[1], "topic", "{after}");
+    for name in [
+        "detached_new_tag",
+        "detached_nested_tag",
+        "detached_packed_tag",
+    ] {
+        assert_ne!(
+            row(&before, name)[1],
+            row(&after, name)[1],
+            "{name}\n{after}"
+        );
+    }
 
     // Settled again, the new states are cached and served as they are.
     settle();

@@ -49,7 +49,6 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
-use gix::bstr::ByteSlice as _;
 use serde::{Deserialize, Serialize};
 
 use super::model::{Engine, RepoStatus, Request};
@@ -114,6 +113,24 @@ impl Snap {
         ])
     }
 
+    fn of_libc(st: &libc::stat) -> Self {
+        let ns = |s: i64, n: i64| s.saturating_mul(1_000_000_000).saturating_add(n);
+        #[allow(
+            clippy::unnecessary_cast,
+            reason = "the field types differ between platforms"
+        )]
+        Snap([
+            st.st_dev as i64,
+            st.st_ino as i64,
+            i64::from(st.st_mode),
+            i64::from(st.st_uid),
+            i64::from(st.st_gid),
+            st.st_size as i64,
+            ns(st.st_mtime as i64, st.st_mtime_nsec as i64),
+            ns(st.st_ctime as i64, st.st_ctime_nsec as i64),
+        ])
+    }
+
     /// Changed at or after `limit` (nanoseconds since the epoch).
     fn changed_since(&self, limit: i64) -> bool {
         self.0[6] >= limit || self.0[7] >= limit
@@ -138,15 +155,64 @@ pub fn index_stat(stat: &gix::index::entry::Stat) -> [u32; 9] {
     ]
 }
 
-/// `lstat` as the status check does it, in the index's terms.
-fn lstat_as_index(path: &Path) -> Result<IndexStat, ()> {
-    match gix::index::fs::Metadata::from_path_no_follow(path) {
-        Ok(md) => gix::index::entry::Stat::from_fs(&md)
-            .map(|s| Some(index_stat(&s)))
-            .map_err(|_| ()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(_) => Err(()),
-    }
+/// A file's stat data in the index's terms (times before 1970 count as 0,
+/// as gix counts them).
+fn index_key(mtime: (i64, i64), ctime: (i64, i64), ids: [u64; 4], size: u64) -> [u32; 9] {
+    let time = |(s, n): (i64, i64)| {
+        if s < 0 || n < 0 {
+            (0, 0)
+        } else {
+            (s as u32, n as u32)
+        }
+    };
+    let (m, c) = (time(mtime), time(ctime));
+    let [dev, ino, uid, gid] = ids;
+    [
+        m.0,
+        m.1,
+        c.0,
+        c.1,
+        dev as u32,
+        ino as u32,
+        uid as u32,
+        gid as u32,
+        size as u32,
+    ]
+}
+
+#[allow(
+    clippy::unnecessary_cast,
+    reason = "the field types differ between platforms"
+)]
+fn index_key_libc(st: &libc::stat) -> [u32; 9] {
+    index_key(
+        (st.st_mtime as i64, st.st_mtime_nsec as i64),
+        (st.st_ctime as i64, st.st_ctime_nsec as i64),
+        [
+            st.st_dev as u64,
+            st.st_ino as u64,
+            u64::from(st.st_uid),
+            u64::from(st.st_gid),
+        ],
+        st.st_size as u64,
+    )
+}
+
+/// As [`index_key_libc`], for what the status check statted.
+pub fn index_key_gix(md: &gix::index::fs::Metadata) -> Option<[u32; 9]> {
+    let since = |t: Option<SystemTime>| -> Option<(i64, i64)> {
+        let d = t?.duration_since(SystemTime::UNIX_EPOCH).ok()?;
+        Some((
+            i64::try_from(d.as_secs()).ok()?,
+            i64::from(d.subsec_nanos()),
+        ))
+    };
+    Some(index_key(
+        since(md.modified())?,
+        since(md.created())?,
+        [md.dev(), md.ino(), u64::from(md.uid()), u64::from(md.gid())],
+        md.len(),
+    ))
 }
 
 /// One repo's entry.
@@ -463,19 +529,23 @@ pub fn lookup(req: &Request, in_repo: bool) -> Option<RepoStatus> {
     }
     let entry = load(req)?;
     let base = base_of(req, in_repo);
+    // Everything inside the work tree is statted relative to it: short
+    // lookups, one folder lookup per run of files in the same folder.
+    let root = at::Dir::open(base)?;
     for (p, snap) in &entry.files {
-        if stat_file(base, p).ok()? != *snap {
+        let seen = if p.is_absolute() {
+            stat_file(base, p)
+        } else {
+            root.stat(p.as_os_str().as_encoded_bytes(), true)
+                .map(|s| s.as_ref().map(Snap::of_libc))
+        };
+        if seen.ok()? != *snap {
             return None;
         }
     }
     for (rela, snap) in &entry.dirs {
-        let path = if rela.is_empty() {
-            base.to_path_buf()
-        } else {
-            base.join(rela)
-        };
-        let md = std::fs::symlink_metadata(&path).ok()?;
-        if Snap::of(&md) != *snap {
+        let seen = root.stat(rela.as_bytes(), false).ok()??;
+        if Snap::of_libc(&seen) != *snap {
             return None;
         }
     }
@@ -486,20 +556,56 @@ pub fn lookup(req: &Request, in_repo: bool) -> Option<RepoStatus> {
     };
     let index = gix::index::File::at(base.join(INDEX), kind, true, options).ok()?;
     let mut changed = entry.changed.iter().peekable();
-    for e in index.entries() {
+    let mut folder: Option<(&[u8], at::Dir)> = None;
+    let entries = index.entries();
+    for (i, e) in entries.iter().enumerate() {
         if !plain(e) {
             return None;
         }
-        let rela = e.path(&index);
+        let rela: &[u8] = e.path(&index);
         let expected = match changed.peek() {
-            Some((p, stat)) if p.as_bytes() == rela.as_bytes() => {
+            Some((p, stat)) if p.as_bytes() == rela => {
                 changed.next();
                 *stat
             }
             _ => Some(index_stat(&e.stat)),
         };
-        let path = base.join(gix::path::from_byte_slice(rela).ok()?);
-        if lstat_as_index(&path).ok()? != expected {
+        let (parent, name) = match rela.iter().rposition(|&b| b == b'/') {
+            Some(slash) => (&rela[..slash], &rela[slash + 1..]),
+            None => (&rela[..0], rela),
+        };
+        // A folder of several files is opened once; a lone file is statted
+        // by its path.
+        if parent.is_empty() {
+            folder = None;
+        } else if folder.as_ref().is_none_or(|(p, _)| *p != parent) {
+            let run = entries[i..]
+                .iter()
+                .take(FOLDER_RUN)
+                .take_while(|n| {
+                    let p: &[u8] = n.path(&index);
+                    p.len() > parent.len() + 1
+                        && p.starts_with(parent)
+                        && p[parent.len()] == b'/'
+                        && !p[parent.len() + 1..].contains(&b'/')
+                })
+                .count();
+            folder = if run >= FOLDER_RUN {
+                match root.open_dir(parent) {
+                    Ok(Some(dir)) => Some((parent, dir)),
+                    // A folder gone or replaced: the path says so below.
+                    Ok(None) => None,
+                    Err(()) => return None,
+                }
+            } else {
+                None
+            };
+        }
+        let seen = match &folder {
+            Some((p, dir)) if *p == parent => dir.stat(name, false),
+            _ => root.stat(rela, false),
+        };
+        if seen.ok()?.as_ref().map(index_key_libc) != expected {
             return None;
         }
     }
@@ -510,6 +616,9 @@ pub fn lookup(req: &Request, in_repo: bool) -> Option<RepoStatus> {
     status.engine = Engine::Gix;
     Some(status)
 }
+
+/// Files in one folder from which it pays to open the folder once.
+const FOLDER_RUN: usize = 4;
 
 /// An index entry the cache can vouch for by its stat data alone.
 pub fn plain(e: &gix::index::Entry) -> bool {
@@ -589,4 +698,72 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// `fstatat` and `openat` relative to an open folder.
+mod at {
+    use std::ffi::CString;
+    use std::os::fd::{AsRawFd as _, FromRawFd as _, OwnedFd};
+    use std::path::Path;
+
+    /// An open folder.
+    pub struct Dir(OwnedFd);
+
+    #[cfg(target_os = "linux")]
+    const DIR_FLAGS: libc::c_int = libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC;
+    #[cfg(not(target_os = "linux"))]
+    const DIR_FLAGS: libc::c_int = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC;
+
+    fn not_found() -> bool {
+        std::io::Error::last_os_error().raw_os_error() == Some(libc::ENOENT)
+    }
+
+    /// `rela` as a C path relative to a folder ("" is the folder itself).
+    fn c_path(rela: &[u8]) -> Option<CString> {
+        CString::new(if rela.is_empty() { &b"."[..] } else { rela }).ok()
+    }
+
+    impl Dir {
+        pub fn open(path: &Path) -> Option<Dir> {
+            let path = CString::new(path.as_os_str().as_encoded_bytes()).ok()?;
+            // SAFETY: a valid C string; the descriptor is owned below.
+            let fd = unsafe { libc::open(path.as_ptr(), DIR_FLAGS) };
+            // SAFETY: a descriptor just opened and owned by nobody else.
+            (fd >= 0).then(|| Dir(unsafe { OwnedFd::from_raw_fd(fd) }))
+        }
+
+        /// The folder `rela` below this one; `None` if it does not exist.
+        pub fn open_dir(&self, rela: &[u8]) -> Result<Option<Dir>, ()> {
+            let path = c_path(rela).ok_or(())?;
+            // SAFETY: a valid descriptor and C string; the result is owned below.
+            let fd = unsafe { libc::openat(self.0.as_raw_fd(), path.as_ptr(), DIR_FLAGS) };
+            if fd >= 0 {
+                // SAFETY: a descriptor just opened and owned by nobody else.
+                Ok(Some(Dir(unsafe { OwnedFd::from_raw_fd(fd) })))
+            } else if not_found() {
+                Ok(None)
+            } else {
+                Err(())
+            }
+        }
+
+        /// Stat data of `rela` below this folder (`follow`: through a final
+        /// symlink); `None` if it does not exist.
+        pub fn stat(&self, rela: &[u8], follow: bool) -> Result<Option<libc::stat>, ()> {
+            let path = c_path(rela).ok_or(())?;
+            let flags = if follow { 0 } else { libc::AT_SYMLINK_NOFOLLOW };
+            let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+            // SAFETY: a valid descriptor, C string and buffer for one stat.
+            let r =
+                unsafe { libc::fstatat(self.0.as_raw_fd(), path.as_ptr(), st.as_mut_ptr(), flags) };
+            if r == 0 {
+                // SAFETY: fstatat filled the buffer.
+                Ok(Some(unsafe { st.assume_init() }))
+            } else if not_found() {
+                Ok(None)
+            } else {
+                Err(())
+            }
+        }
+    }
 }

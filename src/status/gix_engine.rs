@@ -51,8 +51,10 @@ pub fn read_opened(
     if let Some(rec) = rec.as_deref_mut() {
         match &branch_full {
             Some(full) => rec.file(git_file(full.as_bstr())),
-            // Which tag a detached HEAD shows depends on every tag.
-            None => rec.spoil(),
+            // Which tag a detached HEAD shows depends on every tag: loose
+            // ones are watched through their folders (a tag written,
+            // moved or deleted changes its folder's mtime).
+            None => record_tag_folders(rec),
         }
     }
 
@@ -373,6 +375,33 @@ fn record_layout(repo: &gix::Repository, rec: &mut Recorder) {
             Ok(Some(path)) => rec.file(path),
             Err(_) => rec.spoil(),
             Ok(None) => {}
+        }
+    }
+}
+
+/// Records `.git/refs/tags` and every folder below it.
+fn record_tag_folders(rec: &mut Recorder) {
+    let mut pending = vec![PathBuf::from(".git/refs/tags")];
+    while let Some(dir) = pending.pop() {
+        if rec.is_spoiled() {
+            return;
+        }
+        rec.file(dir.clone());
+        let Ok(read) = std::fs::read_dir(rec.base().join(&dir)) else {
+            // Absent: recorded as absent above; anything else cannot be watched.
+            if rec.base().join(&dir).exists() {
+                rec.spoil();
+            }
+            continue;
+        };
+        for child in read {
+            match child {
+                Ok(child) if child.file_type().is_ok_and(|t| t.is_dir()) => {
+                    pending.push(dir.join(child.file_name()));
+                }
+                Ok(_) => {}
+                Err(_) => rec.spoil(),
+            }
         }
     }
 }

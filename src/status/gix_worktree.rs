@@ -174,7 +174,10 @@ fn quick_unstaged(
             give_up!(None);
         };
         if let Some(rec) = rec.as_deref_mut() {
-            rec.tracked(rela, Some(cache::index_stat(&stat)), &entry.stat);
+            match cache::index_key_gix(&md) {
+                Some(key) => rec.tracked(rela, Some(key), &entry.stat),
+                None => rec.spoil(),
+            }
         }
         if answer.is_some() {
             continue;
