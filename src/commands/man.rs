@@ -70,6 +70,12 @@ Set to anything: no colors unless \fB\-\-color always\fR.
 \fBGITA_STATUS_ENGINE\fR
 \fBgix\fR, \fBgit\fR or \fBauto\fR (default): how \fBgita ll\fR reads repos.
 .TP
+\fBGITA_STATUS_CACHE\fR
+\fBoff\fR: \fBgita ll\fR reads every repo in full instead of serving unchanged repos from its cache.
+.TP
+\fBXDG_CACHE_HOME\fR
+\fBgita ll\fR keeps its cache of unchanged repos in \fI$XDG_CACHE_HOME/gita/status\fR (ignored when relative), else in \fI~/.cache/gita/status\fR.
+.TP
 \fBGITA_COMPLETE\fR
 Set by the completion scripts: the run answers a completion request.
 .TP

@@ -7,8 +7,9 @@
 //! - the stat data (device, inode, mode, owner, size, mtime and ctime to the
 //!   nanosecond) of every file outside the work tree the row depends on:
 //!   HEAD, the branch's and upstream's refs, `packed-refs`, the stash and its
-//!   reflog, the index, `shallow`, the exclude and attribute files, and every
-//!   configuration file gix loaded or could include (absent ones as absent);
+//!   reflog, the index, `shallow`, the exclude and attribute files, every
+//!   configuration file gix loaded or could include (absent ones as absent),
+//!   and for a detached HEAD the tag folders (`refs/tags` and below);
 //! - the tracked files whose stat data differs from what the index holds (all
 //!   others must still match the index);
 //! - every folder that was listed: the tracked ones and the untracked ones
@@ -33,8 +34,8 @@
 //!
 //! Not cached at all: repos with per-repo git flags, a `.git` file (linked
 //! worktrees, submodule checkouts), `core.worktree`, submodules, sparse or
-//! skip-worktree entries, merge conflicts, intent-to-add entries, a detached
-//! HEAD, or ahead/behind counts that hit the walk's bound. The git engine
+//! skip-worktree entries, merge conflicts, intent-to-add entries, SHA-256
+//! repos, or ahead/behind counts that hit the walk's bound. The git engine
 //! never uses the cache, and `GITA_STATUS_CACHE=off` turns it off.
 //!
 //! Entries live in the user's cache folder, one small JSON file per repo,
