@@ -8,7 +8,9 @@
 #   SIZES= MEM_N=0 CALLGRIND=1 bench/ll.sh      only the history repos
 #
 # Compared in one hyperfine run per N (medians are what the targets use):
-#   gita ll                      this build (target/release/gita)
+#   gita ll                      this build (target/release/gita), its cache
+#                                of unchanged repos filled by the warm-up runs
+#   gita ll (no cache)           GITA_STATUS_CACHE=off: every repo read in full
 #   gita ll, git engine          GITA_STATUS_ENGINE=git
 #   Python gita ll               if PYGITA points to its `gita` executable
 #   gfold                        if `gfold` is on PATH (or GFOLD=/path/to/gfold)
@@ -57,7 +59,13 @@ if [ -n "${CALLGRIND:-}" ] && ! command -v valgrind >/dev/null; then
 fi
 
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
-unset GITA_STATUS_ENGINE
+unset GITA_STATUS_ENGINE GITA_STATUS_CACHE
+# ll's cache of unchanged repos lives with the workspaces, not in ~/.cache.
+export XDG_CACHE_HOME=$WORK/cache
+
+# settle — ll caches a repo only once its files are 2 s old; fresh
+# fixtures would be read in full on every run.
+settle() { sleep 3; }
 
 # workspace N — builds (once) WORK/N with repos registered for both gitas.
 workspace() {
@@ -69,6 +77,7 @@ workspace() {
     if [ -n "$PYGITA" ]; then
       GITA_PROJECT_HOME=$dir/home-py "$PYGITA" add -r "$dir/repos" >/dev/null
     fi
+    settle
   fi
   echo "$dir"
 }
@@ -121,6 +130,7 @@ histories() {
     for repo in "$dir"/mergeheavy "$dir"/mergeheavy-graph "$dir"/real "$dir"/real-graph; do
       [ ! -d "$repo" ] || GITA_PROJECT_HOME=$dir/home "$GITA" add "$repo" >/dev/null
     done
+    settle
   fi
   echo "$dir"
 }
@@ -140,6 +150,7 @@ for n in $SIZES; do
   echo "== N=$n repos ($dir)"
   cmds=(
     -n "gita ll" "GITA_PROJECT_HOME=$dir/home-rs $GITA ll"
+    -n "gita ll (no cache)" "GITA_STATUS_CACHE=off GITA_PROJECT_HOME=$dir/home-rs $GITA ll"
     -n "gita ll (git engine)" "GITA_STATUS_ENGINE=git GITA_PROJECT_HOME=$dir/home-rs $GITA ll"
   )
   if [ -n "$PYGITA" ]; then
@@ -167,9 +178,10 @@ if [ "$MERGES" != 0 ]; then
     [ ! -e "$repo/.git/objects/info/commit-graph" ] || graph=a
     echo "== $name: $(git -C "$repo" rev-list --count --all) commits, $ahead ahead, $behind behind, $graph commit-graph"
     GITA_PROJECT_HOME=$home "$GITA" ll "$name"
-    cmds=(-n "gita ll" "GITA_PROJECT_HOME=$home $GITA ll $name")
+    cmds=(-n "gita ll" "GITA_PROJECT_HOME=$home $GITA ll $name"
+      -n "gita ll (no cache)" "GITA_STATUS_CACHE=off GITA_PROJECT_HOME=$home $GITA ll $name")
     if [ -n "$GITA_BASE" ]; then
-      cmds+=(-n "gita ll (baseline)" "GITA_PROJECT_HOME=$home $GITA_BASE ll $name")
+      cmds+=(-n "gita ll (baseline, no cache)" "GITA_STATUS_CACHE=off GITA_PROJECT_HOME=$home $GITA_BASE ll $name")
     fi
     cmds+=(-n "gita ll (git engine)" "GITA_STATUS_ENGINE=git GITA_PROJECT_HOME=$home $GITA ll $name"
       -n "git status" "git -C $repo --no-optional-locks status --porcelain=v2 --branch --show-stash")
@@ -189,9 +201,15 @@ fi
 if [ "$MEM_N" != 0 ]; then
   dir=$(workspace "$MEM_N")
   echo "== N=$MEM_N repos: peak memory"
-  for engine in gix git; do
-    rss=$(GITA_STATUS_ENGINE=$engine GITA_PROJECT_HOME=$dir/home-rs /usr/bin/time -v "$GITA" ll 2>&1 >/dev/null |
-      awk -F': ' '/Maximum resident set size/ {print $2}')
-    echo "gita ll ($engine engine): max RSS $((rss / 1024)) MB ($rss kB)"
+  for how in "gix engine, cache off" "gix engine, cache filled" "git engine"; do
+    case $how in
+      git*) engine=git cache=off ;;
+      *off) engine=gix cache=off ;;
+      *) engine=gix cache=on
+        GITA_PROJECT_HOME=$dir/home-rs "$GITA" ll >/dev/null ;;
+    esac
+    rss=$(GITA_STATUS_ENGINE=$engine GITA_STATUS_CACHE=$cache GITA_PROJECT_HOME=$dir/home-rs \
+      /usr/bin/time -v "$GITA" ll 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ {print $2}')
+    echo "gita ll ($how): max RSS $((rss / 1024)) MB ($rss kB)"
   done
 fi
