@@ -427,10 +427,10 @@ fn global() -> u64 {
         h.add(&euid.to_le_bytes());
         let mut vars: Vec<(std::ffi::OsString, std::ffi::OsString)> = std::env::vars_os()
             .filter(|(k, _)| {
+                // What decides which configuration git reads (not the
+                // session's other variables, which change at each login).
                 let k = k.as_encoded_bytes();
-                k.starts_with(b"GIT_")
-                    || k.starts_with(b"XDG_")
-                    || matches!(k, b"HOME" | b"USERPROFILE" | b"PREFIX" | b"EMAIL")
+                k.starts_with(b"GIT_") || matches!(k, b"HOME" | b"XDG_CONFIG_HOME")
             })
             .collect();
         vars.sort();
