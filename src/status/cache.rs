@@ -370,7 +370,14 @@ impl Recorder {
                 return;
             }
         };
-        match std::fs::symlink_metadata(&path) {
+        // The work tree itself is statted through a symlink, as a hit
+        // opens it; folders inside it are not.
+        let md = if rela.is_empty() {
+            std::fs::metadata(&path)
+        } else {
+            std::fs::symlink_metadata(&path)
+        };
+        match md {
             Ok(md) if md.is_dir() => self.dir(rela, &md),
             _ => self.spoil(),
         }
@@ -624,8 +631,11 @@ const FOLDER_RUN: usize = 4;
 /// An index entry the cache can vouch for by its stat data alone.
 pub fn plain(e: &gix::index::Entry) -> bool {
     use gix::index::entry::Flags;
-    let special =
-        Flags::SKIP_WORKTREE | Flags::ASSUME_VALID | Flags::FSMONITOR_VALID | Flags::INTENT_TO_ADD;
+    let special = Flags::SKIP_WORKTREE
+        | Flags::ASSUME_VALID
+        | Flags::FSMONITOR_VALID
+        | Flags::INTENT_TO_ADD
+        | Flags::UPTODATE;
     e.stage_raw() == 0
         && !e.flags.intersects(special)
         && !e.mode.is_submodule()
