@@ -483,4 +483,23 @@ fn a_broken_or_foreign_cache_is_ignored_and_entries_are_private() {
     let out = cmd.output().expect("run gita");
     assert_eq!(out.status.code(), Some(0));
     assert!(moved.join("gita/status").is_dir());
+
+    // A cache folder others may write to is not used (nor written to).
+    // The entry is a good one (the last run wrote it), and would serve the
+    // row if the folder were trusted.
+    let entry = fs::read(&files[0]).expect("entry");
+    fs::set_permissions(cache_dir(&env), fs::Permissions::from_mode(0o777)).expect("chmod");
+    let dir = env.work.join("one");
+    delete_head_object(&env, &dir);
+    let out = env.gita_engine("gix", &["ll"]);
+    assert_eq!(out.code, 1, "read in full: {}", out.stdout);
+    assert_eq!(fs::read(&files[0]).expect("entry"), entry, "left as it was");
+    fs::set_permissions(cache_dir(&env), fs::Permissions::from_mode(0o700)).expect("chmod");
+    let out = env.gita_engine("gix", &["ll"]);
+    assert_eq!(
+        out.code, 0,
+        "served from the trusted folder: {}",
+        out.stdout
+    );
+    assert_eq!(out.stdout, table);
 }

@@ -69,15 +69,27 @@ pub const INDEX: &str = ".git/index";
 /// Larger entry files are not read.
 const MAX_ENTRY_BYTES: u64 = 16 << 20;
 
-/// Whether `ll` may use and write the cache (`GITA_STATUS_CACHE=off` says no).
+/// Whether `ll` may use and write the cache: not with
+/// `GITA_STATUS_CACHE=off`, nor when the cache folder is someone else's or
+/// writable by others (entries there could have been written by anyone).
 pub fn enabled() -> bool {
     static ON: OnceLock<bool> = OnceLock::new();
     *ON.get_or_init(|| {
         !matches!(
             crate::env::status_cache().as_deref().map(str::trim),
             Some("off" | "0" | "no" | "false")
-        ) && dir().is_some()
+        ) && dir().is_some_and(|d| private(d, true))
     })
+}
+
+/// `path` is a folder of this user that nobody else may write to (`absent_ok`:
+/// or it does not exist yet).
+fn private(path: &Path, absent_ok: bool) -> bool {
+    match std::fs::symlink_metadata(path) {
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        Ok(md) => md.is_dir() && md.uid() == unsafe { libc::geteuid() } && md.mode() & 0o022 == 0,
+        Err(e) => absent_ok && e.kind() == std::io::ErrorKind::NotFound,
+    }
 }
 
 /// The folder of the entries: `$XDG_CACHE_HOME/gita/status`, else the
@@ -688,6 +700,9 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .recursive(true)
         .mode(0o700)
         .create(folder)?;
+    if !private(folder, false) {
+        return Ok(());
+    }
     let tmp = folder.join(format!(
         ".{}.{}.tmp",
         path.file_name()
