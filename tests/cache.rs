@@ -360,9 +360,33 @@ fn every_kind_of_change_right_after_the_cache_was_written_shows() {
         }),
         "[∅]",
     ));
+    // A submodule that is not checked out is cached; checking it out shows.
+    cases.push((
+        "submodule",
+        "[]",
+        Box::new(|env, d| {
+            let sub = d.join("sub");
+            env.git(&sub, &["init", "-q", "-b", "main"]);
+            env.commit(&sub, "s.txt", "s\n", "in the submodule");
+        }),
+        "[*]",
+    ));
 
     for (name, _, _, _) in &cases {
         let dir = rich_repo(&env, name);
+        if *name == "submodule" {
+            let head = env.git(&dir, &["rev-parse", "HEAD"]);
+            let info = format!("160000,{},sub", head.trim());
+            env.git(&dir, &["update-index", "--add", "--cacheinfo", &info]);
+            write(
+                &dir.join(".gitmodules"),
+                "[submodule \"sub\"]\n\tpath = sub\n\turl = https://example.invalid/sub.git\n",
+            );
+            env.git(&dir, &["add", ".gitmodules"]);
+            env.git(&dir, &["commit", "-q", "-m", "add a submodule"]);
+            env.git(&dir, &["push", "-q"]);
+            fs::create_dir_all(dir.join("sub")).expect("mkdir");
+        }
         if name.starts_with("detached") {
             env.git(&dir, &["checkout", "-q", "--detach"]);
             env.git(&dir, &["tag", "release/v1", "HEAD~1"]);

@@ -33,7 +33,8 @@
 //! moments is read in full until it has settled.
 //!
 //! Not cached at all: repos with per-repo git flags, a `.git` file (linked
-//! worktrees, submodule checkouts), `core.worktree`, submodules, sparse or
+//! worktrees, submodule checkouts), `core.worktree`, checked-out submodules
+//! (one that is not checked out is watched through its folder), sparse or
 //! skip-worktree entries, merge conflicts, intent-to-add entries, SHA-256
 //! repos, or ahead/behind counts that hit the walk's bound. The git engine
 //! never uses the cache, and `GITA_STATUS_CACHE=off` turns it off.
@@ -369,6 +370,28 @@ impl Recorder {
         &self.base
     }
 
+    /// A submodule: cached only while it is not checked out (an empty
+    /// folder, or none of git's in it), which its folder's mtime shows.
+    pub fn submodule(&mut self, rela: &[u8]) {
+        if self.spoiled {
+            return;
+        }
+        let Ok(p) = gix::path::from_byte_slice(rela) else {
+            self.spoil();
+            return;
+        };
+        let path = self.base.join(p);
+        match (
+            std::fs::symlink_metadata(&path),
+            std::fs::symlink_metadata(path.join(".git")),
+        ) {
+            (Ok(md), Err(e)) if md.is_dir() && e.kind() == std::io::ErrorKind::NotFound => {
+                self.dir(rela, &md);
+            }
+            _ => self.spoil(),
+        }
+    }
+
     /// As [`Recorder::dir`], statting the folder first.
     pub fn dir_at(&mut self, rela: &[u8]) {
         if self.spoiled {
@@ -582,6 +605,11 @@ pub fn lookup(req: &Request, in_repo: bool) -> Option<RepoStatus> {
         if !plain(e) {
             return None;
         }
+        // A submodule that is not checked out: its recorded folder says
+        // whether it still is not.
+        if e.mode.is_submodule() {
+            continue;
+        }
         let rela: &[u8] = e.path(&index);
         let expected = match changed.peek() {
             Some((p, stat)) if p.as_bytes() == rela => {
@@ -648,10 +676,7 @@ pub fn plain(e: &gix::index::Entry) -> bool {
         | Flags::FSMONITOR_VALID
         | Flags::INTENT_TO_ADD
         | Flags::UPTODATE;
-    e.stage_raw() == 0
-        && !e.flags.intersects(special)
-        && !e.mode.is_submodule()
-        && !e.mode.is_sparse()
+    e.stage_raw() == 0 && !e.flags.intersects(special) && !e.mode.is_sparse()
 }
 
 /// Reads `req` in full with `read`, and keeps its row if the reading can be

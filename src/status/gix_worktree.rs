@@ -129,7 +129,14 @@ fn quick_unstaged(
         if entry.flags.intersects(skip) {
             continue;
         }
-        if entry.mode.is_submodule() || entry.mode.is_sparse() {
+        if entry.mode.is_submodule() {
+            if let Some(rec) = rec.as_deref_mut() {
+                rec.submodule(entry.path(index));
+            }
+            answer!(None);
+            continue;
+        }
+        if entry.mode.is_sparse() {
             give_up!(None);
         }
         if entry.flags.contains(Flags::INTENT_TO_ADD) {
