@@ -3,8 +3,8 @@
 //! change) that they changed since, and the merge behind `gita import`,
 //! which adds and updates but never drops what was registered with gita.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
@@ -38,7 +38,7 @@ pub fn fingerprints(dir: &Path) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn stamp_path(dir: &Path) -> std::path::PathBuf {
+fn stamp_path(dir: &Path) -> PathBuf {
     dir.join(paths::PYTHON_STAMP)
 }
 
@@ -104,10 +104,16 @@ pub fn notice(dir: &Path) {
 /// gain members; nothing is removed. Returns one line per change.
 pub fn merge(reg: &mut Registry, from: &Registry) -> Vec<String> {
     let mut said = Vec::new();
+    // Path lookups through a map: one pass, not one scan per imported repo.
+    let mut by_path: HashMap<PathBuf, String> = reg
+        .names_by_path()
+        .into_iter()
+        .map(|(p, n)| (p.to_path_buf(), n.to_string()))
+        .collect();
     for (name, repo) in &from.repos {
         match reg.repos.get_mut(name) {
             None => {
-                if let Some(other) = reg.name_of_path(&repo.path) {
+                if let Some(other) = by_path.get(&repo.path) {
                     said.push(format!(
                         "kept {other}: {} is registered under that name (repos.csv calls it {name})",
                         repo.path.display()
@@ -118,6 +124,7 @@ pub fn merge(reg: &mut Registry, from: &Registry) -> Vec<String> {
                     ));
                 } else {
                     reg.repos.insert(name.clone(), repo.clone());
+                    by_path.insert(repo.path.clone(), name.clone());
                     said.push(format!("added repo {name}: {}", repo.path.display()));
                 }
             }
@@ -154,10 +161,8 @@ pub fn merge(reg: &mut Registry, from: &Registry) -> Vec<String> {
             said.push(format!("added group {name}"));
             Group::default()
         });
-        let added: Vec<String> = members
-            .into_iter()
-            .filter(|m| !mine.repos.contains(m))
-            .collect();
+        let known: HashSet<&String> = mine.repos.iter().collect();
+        let added: Vec<String> = members.into_iter().filter(|m| !known.contains(m)).collect();
         if !added.is_empty() {
             said.push(format!("group {name}: added {}", added.join(" ")));
             mine.repos.extend(added);

@@ -7,7 +7,7 @@
 //! beside its target and is renamed into place when complete, so an
 //! interrupted run leaves nothing half-made and re-running completes it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -168,6 +168,18 @@ fn clone_job(entry: &ManifestRepo, target: &Path, lean: &Lean) -> Result<Job> {
     })
 }
 
+/// Registered paths and the names they are registered under, kept current
+/// by [`register_in`] (one lookup per repo instead of a scan of the registry).
+pub type PathIndex = HashMap<PathBuf, String>;
+
+/// The [`PathIndex`] of `reg`.
+pub fn path_index(reg: &Registry) -> PathIndex {
+    reg.names_by_path()
+        .into_iter()
+        .map(|(p, n)| (p.to_path_buf(), n.to_string()))
+        .collect()
+}
+
 /// Registers the repo at `path` under `wanted` (or a free variant) unless it
 /// is registered already; returns its name.
 pub fn register(
@@ -177,8 +189,21 @@ pub fn register(
     flags: &[String],
     kind: Option<RepoKind>,
 ) -> String {
-    if let Some(existing) = reg.name_of_path(path) {
-        return existing.to_string();
+    let mut index = path_index(reg);
+    register_in(reg, &mut index, wanted, path, flags, kind)
+}
+
+/// As [`register`], with the registry's paths in `index`.
+pub fn register_in(
+    reg: &mut Registry,
+    index: &mut PathIndex,
+    wanted: &str,
+    path: &Path,
+    flags: &[String],
+    kind: Option<RepoKind>,
+) -> String {
+    if let Some(existing) = index.get(path) {
+        return existing.clone();
     }
     let name = if reg.is_name(wanted) || crate::names::validate_name(wanted, "repo").is_err() {
         reg.names_for(&[path.to_path_buf()])
@@ -196,6 +221,7 @@ pub fn register(
             extra: Default::default(),
         },
     );
+    index.insert(path.to_path_buf(), name.clone());
     name
 }
 
@@ -359,6 +385,7 @@ fn register_in_place(
     let mut ok = true;
     ctx.update_registry(|reg| {
         let mut names: BTreeMap<&str, String> = BTreeMap::new();
+        let mut index = path_index(reg);
         for ((r, t), p) in manifest.repos.iter().zip(targets).zip(plans) {
             // A clone is in place once its target holds a repo (the temp
             // folder is moved there only when the clone finished); no need
@@ -374,7 +401,7 @@ fn register_in_place(
             }
             // Flags in a manifest are somebody else's: registered only when asked.
             let flags = if args.with_flags { &r.flags[..] } else { &[] };
-            let name = register(reg, &r.name, t, flags, r.kind);
+            let name = register_in(reg, &mut index, &r.name, t, flags, r.kind);
             names.insert(r.name.as_str(), name);
             registered += 1;
         }
@@ -418,4 +445,34 @@ fn register_in_place(
         );
     }
     Ok(ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::Repo;
+
+    #[test]
+    fn register_in_finds_paths_registered_before_and_during_the_run() {
+        let mut reg = Registry::default();
+        reg.repos.insert("api".into(), Repo::new("/src/api".into()));
+        let mut index = path_index(&reg);
+        let path = |p: &str| PathBuf::from(p);
+        // Already registered: its name, nothing added.
+        assert_eq!(
+            register_in(&mut reg, &mut index, "other", &path("/src/api"), &[], None),
+            "api"
+        );
+        // A new path under a name that is taken gets a free variant.
+        let web = register_in(&mut reg, &mut index, "api", &path("/x/api"), &[], None);
+        assert_ne!(web, "api");
+        assert_eq!(reg.repos[&web].path, path("/x/api"));
+        // Registered earlier in the same run: found through the index.
+        assert_eq!(
+            register_in(&mut reg, &mut index, "again", &path("/x/api"), &[], None),
+            web
+        );
+        assert_eq!(reg.repos.len(), 2);
+        assert_eq!(index, path_index(&reg));
+    }
 }
