@@ -712,6 +712,10 @@ fn store(req: &Request, rec: Recorder, status: &RepoStatus) {
     let Ok(bytes) = serde_json::to_vec(&entry) else {
         return;
     };
+    // An entry too large to be read back is not worth writing.
+    if bytes.len() as u64 > MAX_ENTRY_BYTES {
+        return;
+    }
     let _ = write_atomically(&path, &bytes);
 }
 
