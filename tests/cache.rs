@@ -292,6 +292,17 @@ fn every_kind_of_change_right_after_the_cache_was_written_shows() {
         "[]",
     ));
     cases.push((
+        "included_if",
+        "[?]",
+        Box::new(|env, _| {
+            write(
+                &env.root.join("includes/when-on-main.config"),
+                "[status]\n\tshowUntrackedFiles = no\n",
+            )
+        }),
+        "[]",
+    ));
+    cases.push((
         "chmod",
         "[]",
         Box::new(|_, d| {
@@ -396,7 +407,7 @@ fn every_kind_of_change_right_after_the_cache_was_written_shows() {
             env.git(&dir, &["pack-refs", "--all"]);
         }
         match *name {
-            "exclude" | "no_untracked" | "included" => {
+            "exclude" | "no_untracked" | "included" | "included_if" => {
                 write(&dir.join("stray.txt"), "x\n");
             }
             _ => {}
@@ -408,6 +419,13 @@ fn every_kind_of_change_right_after_the_cache_was_written_shows() {
             fs::create_dir_all(env.root.join("includes")).expect("mkdir");
             let target = target.to_str().expect("utf-8 path");
             env.git(&dir, &["config", "include.path", target]);
+        }
+        if *name == "included_if" {
+            // The same, under a condition (on branch main).
+            fs::create_dir_all(env.root.join("includes")).expect("mkdir");
+            let target = env.root.join("includes/when-on-main.config");
+            let target = target.to_str().expect("utf-8 path");
+            env.git(&dir, &["config", "includeIf.onbranch:main.path", target]);
         }
     }
     settle();
