@@ -446,16 +446,13 @@ fn stat_follow(path: &Path) -> Result<Option<Snap>, ()> {
     }
 }
 
-fn stat_file(base: &Path, p: &Path) -> Result<Option<Snap>, ()> {
-    if p.is_absolute() {
-        OUTSIDE.with(|m| {
-            *m.borrow_mut()
-                .entry(p.to_path_buf())
-                .or_insert_with(|| stat_follow(p))
-        })
-    } else {
-        stat_follow(&base.join(p))
-    }
+/// [`stat_follow`] of an absolute path, once per process.
+fn stat_outside(p: &Path) -> Result<Option<Snap>, ()> {
+    OUTSIDE.with(|m| {
+        *m.borrow_mut()
+            .entry(p.to_path_buf())
+            .or_insert_with(|| stat_follow(p))
+    })
 }
 
 /// The fingerprint of everything outside the repo a reading may depend on.
@@ -577,7 +574,7 @@ pub fn lookup(req: &Request, in_repo: bool) -> Option<RepoStatus> {
     let root = at::Dir::open(base)?;
     for (p, snap) in &entry.files {
         let seen = if p.is_absolute() {
-            stat_file(base, p)
+            stat_outside(p)
         } else {
             root.stat(p.as_os_str().as_encoded_bytes(), true)
                 .map(|s| s.as_ref().map(Snap::of_libc))
