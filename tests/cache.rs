@@ -341,7 +341,7 @@ fn every_kind_of_change_right_after_the_cache_was_written_shows() {
         "[]",
         Box::new(|_, d| {
             fs::remove_file(d.join("README.md")).expect("rm");
-            fs::create_dir(d.join("README.md")).expect("mkdir");
+            write(&d.join("README.md/inner.txt"), "x\n");
         }),
         "[*]",
     ));

@@ -1204,3 +1204,19 @@ fn hundreds_of_repos_are_read_whatever_process_reads_them() {
         run.stdout
     );
 }
+
+#[test]
+fn a_tracked_file_replaced_by_a_folder_is_deleted_and_looked_into_only_with_all() {
+    let env = TestEnv::new();
+    let (dir, _) = env.repo_with_remote("swap");
+    fs::remove_file(dir.join("README.md")).expect("rm");
+    write(&dir.join("README.md/inner.txt"), "x\n");
+    env.gita(&["add", dir.to_str().expect("utf-8 path")]).ok();
+    // git status does not look into a folder named like a tracked file ...
+    let table = both_engines(&env);
+    assert_eq!(row(&table, "swap")[2], "[*]", "{table}");
+    // ... unless it lists every untracked file.
+    env.git(&dir, &["config", "status.showUntrackedFiles", "all"]);
+    let table = both_engines(&env);
+    assert_eq!(row(&table, "swap")[2], "[*?]", "{table}");
+}

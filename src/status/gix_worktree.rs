@@ -308,6 +308,10 @@ fn has_unstaged(repo: &gix::Repository, index: &gix::index::State) -> anyhow::Re
 struct FirstUntracked<'a> {
     found: bool,
     rec: Option<&'a mut Recorder>,
+    /// Set unless untracked files are listed one by one
+    /// (`status.showUntrackedFiles=all`): then folders named like tracked
+    /// files are not looked into.
+    index: Option<&'a gix::index::State>,
 }
 
 impl gix::dir::walk::Delegate for FirstUntracked<'_> {
@@ -334,12 +338,35 @@ impl gix::dir::walk::Delegate for FirstUntracked<'_> {
         entry: gix::dir::EntryRef<'_>,
         _collapsed_directory_status: Option<gix::dir::entry::Status>,
     ) -> gix::dir::walk::Action {
-        if entry.status == gix::dir::entry::Status::Untracked {
+        if entry.status == gix::dir::entry::Status::Untracked
+            && !self
+                .index
+                .is_some_and(|index| under_a_tracked_file(index, entry.rela_path.as_ref()))
+        {
             self.found = true;
             return std::ops::ControlFlow::Break(());
         }
         std::ops::ControlFlow::Continue(())
     }
+}
+
+/// `rela` is, or lies inside, a folder whose name the index holds as a file
+/// (a tracked file replaced by a folder): `git status` does not look into
+/// such a folder (it reports the file as deleted) unless it lists every
+/// untracked file, so neither does `ll`.
+fn under_a_tracked_file(index: &gix::index::State, rela: &BStr) -> bool {
+    let bytes: &[u8] = rela.as_ref();
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|&(_, &b)| b == b'/')
+        .map(|(i, _)| &bytes[..i])
+        .chain(std::iter::once(bytes))
+        .any(|prefix| {
+            index
+                .entry_by_path(prefix.as_bstr())
+                .is_some_and(|e| !e.mode.is_submodule())
+        })
 }
 
 fn has_untracked(
@@ -363,7 +390,11 @@ fn has_untracked(
         .emit_empty_directories(false)
         .recurse_repositories(false);
     let interrupt = AtomicBool::new(false);
-    let mut delegate = FirstUntracked { found: false, rec };
+    let mut delegate = FirstUntracked {
+        found: false,
+        rec,
+        index: (show.as_deref() != Some("all")).then_some(index),
+    };
     match repo.dirwalk(index, None::<&str>, &interrupt, options, &mut delegate) {
         Ok(_) => {}
         Err(_) if delegate.found => {}
