@@ -58,7 +58,7 @@ use super::model::{Engine, RepoStatus, Request};
 /// Changes made less than this long before a reading starts make the repo's
 /// entry unsafe to keep (file systems with whole-second or two-second
 /// timestamps included).
-pub const RACY_MARGIN: Duration = Duration::from_secs(2);
+const RACY_MARGIN: Duration = Duration::from_secs(2);
 
 /// Bumped whenever what an entry means changes: older entries are misses.
 const FORMAT: u32 = 1;
@@ -113,21 +113,7 @@ fn dir() -> Option<&'static Path> {
 pub struct Snap([i64; 8]);
 
 impl Snap {
-    fn of(md: &std::fs::Metadata) -> Self {
-        let ns = |s: i64, n: i64| s.saturating_mul(1_000_000_000).saturating_add(n);
-        Snap([
-            md.dev() as i64,
-            md.ino() as i64,
-            i64::from(md.mode()),
-            i64::from(md.uid()),
-            i64::from(md.gid()),
-            md.size() as i64,
-            ns(md.mtime(), md.mtime_nsec()),
-            ns(md.ctime(), md.ctime_nsec()),
-        ])
-    }
-
-    fn of_libc(st: &libc::stat) -> Self {
+    fn of(st: &libc::stat) -> Self {
         let ns = |s: i64, n: i64| s.saturating_mul(1_000_000_000).saturating_add(n);
         #[allow(
             clippy::unnecessary_cast,
@@ -155,7 +141,7 @@ impl Snap {
 /// for a file that did not exist.
 type IndexStat = Option<[u32; 9]>;
 
-pub fn index_stat(stat: &gix::index::entry::Stat) -> [u32; 9] {
+fn index_stat(stat: &gix::index::entry::Stat) -> [u32; 9] {
     [
         stat.mtime.secs,
         stat.mtime.nsecs,
@@ -289,17 +275,15 @@ impl Recorder {
         if self.spoiled || self.files.iter().any(|(p, _)| *p == path) {
             return;
         }
-        match std::fs::metadata(resolve(&self.base, &path)) {
-            Ok(md) => {
-                let snap = Snap::of(&md);
-                if snap.changed_since(self.limit) {
+        match stat_follow(&resolve(&self.base, &path)) {
+            Ok(snap) => {
+                if snap.is_some_and(|s| s.changed_since(self.limit)) {
                     self.spoil();
                 }
-                self.files.push((path, Some(snap)));
+                self.files.push((path, snap));
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => self.files.push((path, None)),
             // Not a directory on the way, no permission: nothing safe to keep.
-            Err(_) => self.spoil(),
+            Err(()) => self.spoil(),
         }
     }
 
@@ -327,10 +311,11 @@ impl Recorder {
         }
     }
 
-    /// A folder of the work tree that was (or is about to be) listed, with
-    /// its own stat data; `rela` is "" for the work tree itself. Its
-    /// `.gitignore` and `.gitattributes` are recorded too.
-    pub fn dir(&mut self, rela: &[u8], md: &std::fs::Metadata) {
+    /// A folder of the work tree that was (or is about to be) listed;
+    /// `rela` is "" for the work tree itself (statted through a symlink, as
+    /// a hit opens it; folders inside it are not). Its `.gitignore` and
+    /// `.gitattributes` are recorded too.
+    pub fn dir(&mut self, rela: &[u8]) {
         if self.spoiled {
             return;
         }
@@ -341,18 +326,25 @@ impl Recorder {
         if !self.seen_dirs.insert(rela.to_owned()) {
             return;
         }
-        let snap = Snap::of(md);
+        let path = if rela.is_empty() {
+            self.base.clone()
+        } else {
+            self.base.join(rela)
+        };
+        let snap = match at::stat_path(&path, rela.is_empty()) {
+            Ok(Some(st)) if st.st_mode & libc::S_IFMT == libc::S_IFDIR => Snap::of(&st),
+            _ => {
+                self.spoil();
+                return;
+            }
+        };
         if snap.changed_since(self.limit) {
             self.spoil();
             return;
         }
         self.dirs.push((rela.to_owned(), snap));
         for name in [".gitignore", ".gitattributes"] {
-            let path = if rela.is_empty() {
-                PathBuf::from(name)
-            } else {
-                Path::new(rela).join(name)
-            };
+            let path = Path::new(rela).join(name);
             // An absent one is covered by the folder's own mtime.
             if std::fs::symlink_metadata(self.base.join(&path)).is_ok() {
                 self.file(path);
@@ -381,39 +373,8 @@ impl Recorder {
             return;
         };
         let path = self.base.join(p);
-        match (
-            std::fs::symlink_metadata(&path),
-            std::fs::symlink_metadata(path.join(".git")),
-        ) {
-            (Ok(md), Err(e)) if md.is_dir() && e.kind() == std::io::ErrorKind::NotFound => {
-                self.dir(rela, &md);
-            }
-            _ => self.spoil(),
-        }
-    }
-
-    /// As [`Recorder::dir`], statting the folder first.
-    pub fn dir_at(&mut self, rela: &[u8]) {
-        if self.spoiled {
-            return;
-        }
-        let path = match gix::path::from_byte_slice(rela) {
-            Ok(_) if rela.is_empty() => self.base.clone(),
-            Ok(p) => self.base.join(p),
-            Err(_) => {
-                self.spoil();
-                return;
-            }
-        };
-        // The work tree itself is statted through a symlink, as a hit
-        // opens it; folders inside it are not.
-        let md = if rela.is_empty() {
-            std::fs::metadata(&path)
-        } else {
-            std::fs::symlink_metadata(&path)
-        };
-        match md {
-            Ok(md) if md.is_dir() => self.dir(rela, &md),
+        match std::fs::symlink_metadata(path.join(".git")) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => self.dir(rela),
             _ => self.spoil(),
         }
     }
@@ -439,11 +400,7 @@ thread_local! {
 }
 
 fn stat_follow(path: &Path) -> Result<Option<Snap>, ()> {
-    match std::fs::metadata(path) {
-        Ok(md) => Ok(Some(Snap::of(&md))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(_) => Err(()),
-    }
+    at::stat_path(path, true).map(|st| st.as_ref().map(Snap::of))
 }
 
 /// [`stat_follow`] of an absolute path, once per process.
@@ -464,20 +421,20 @@ fn global() -> u64 {
         // SAFETY: geteuid has no preconditions and cannot fail.
         let euid = unsafe { libc::geteuid() };
         h.add(&euid.to_le_bytes());
-        let mut vars: Vec<(std::ffi::OsString, std::ffi::OsString)> = std::env::vars_os()
-            .filter(|(k, _)| {
-                // What decides which configuration git reads (not the
-                // session's other variables, which change at each login).
+        // What decides which configuration git reads (not the session's
+        // other variables, which change at each login).
+        let mut names: Vec<std::ffi::OsString> = crate::env::names()
+            .into_iter()
+            .filter(|k| {
                 let k = k.as_encoded_bytes();
                 k.starts_with(b"GIT_") || matches!(k, b"HOME" | b"XDG_CONFIG_HOME")
             })
             .collect();
-        vars.sort();
-        for (k, v) in &vars {
-            h.add(k.as_encoded_bytes());
-            h.add(b"=");
-            h.add(v.as_encoded_bytes());
-            h.add(b"\0");
+        names.sort();
+        for name in &names {
+            h.add(name.as_encoded_bytes());
+            let value = name.to_str().and_then(crate::env::raw).unwrap_or_default();
+            h.add(value.as_encoded_bytes());
         }
         // Files git reads outside the repo when they exist: their creation,
         // change or removal changes the fingerprint.
@@ -577,7 +534,7 @@ pub fn lookup(req: &Request, in_repo: bool) -> Option<RepoStatus> {
             stat_outside(p)
         } else {
             root.stat(p.as_os_str().as_encoded_bytes(), true)
-                .map(|s| s.as_ref().map(Snap::of_libc))
+                .map(|s| s.as_ref().map(Snap::of))
         };
         if seen.ok()? != *snap {
             return None;
@@ -585,7 +542,7 @@ pub fn lookup(req: &Request, in_repo: bool) -> Option<RepoStatus> {
     }
     for (rela, snap) in &entry.dirs {
         let seen = root.stat(rela.as_bytes(), false).ok()??;
-        if Snap::of_libc(&seen) != *snap {
+        if Snap::of(&seen) != *snap {
             return None;
         }
     }
@@ -754,7 +711,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// `fstatat` and `openat` relative to an open folder.
 mod at {
-    use std::ffi::CString;
+    use std::ffi::{CStr, CString};
     use std::os::fd::{AsRawFd as _, FromRawFd as _, OwnedFd};
     use std::path::Path;
 
@@ -773,6 +730,28 @@ mod at {
     /// `rela` as a C path relative to a folder ("" is the folder itself).
     fn c_path(rela: &[u8]) -> Option<CString> {
         CString::new(if rela.is_empty() { &b"."[..] } else { rela }).ok()
+    }
+
+    /// Stat data of `path` (`follow`: through a final symlink); `None` if
+    /// it does not exist.
+    pub fn stat_path(path: &Path, follow: bool) -> Result<Option<libc::stat>, ()> {
+        let path = CString::new(path.as_os_str().as_encoded_bytes()).map_err(|_| ())?;
+        stat_at(libc::AT_FDCWD, &path, follow)
+    }
+
+    fn stat_at(at: libc::c_int, path: &CStr, follow: bool) -> Result<Option<libc::stat>, ()> {
+        let flags = if follow { 0 } else { libc::AT_SYMLINK_NOFOLLOW };
+        let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+        // SAFETY: a valid descriptor (or AT_FDCWD), C string and buffer for one stat.
+        let r = unsafe { libc::fstatat(at, path.as_ptr(), st.as_mut_ptr(), flags) };
+        if r == 0 {
+            // SAFETY: fstatat filled the buffer.
+            Ok(Some(unsafe { st.assume_init() }))
+        } else if not_found() {
+            Ok(None)
+        } else {
+            Err(())
+        }
     }
 
     impl Dir {
@@ -803,19 +782,7 @@ mod at {
         /// symlink); `None` if it does not exist.
         pub fn stat(&self, rela: &[u8], follow: bool) -> Result<Option<libc::stat>, ()> {
             let path = c_path(rela).ok_or(())?;
-            let flags = if follow { 0 } else { libc::AT_SYMLINK_NOFOLLOW };
-            let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
-            // SAFETY: a valid descriptor, C string and buffer for one stat.
-            let r =
-                unsafe { libc::fstatat(self.0.as_raw_fd(), path.as_ptr(), st.as_mut_ptr(), flags) };
-            if r == 0 {
-                // SAFETY: fstatat filled the buffer.
-                Ok(Some(unsafe { st.assume_init() }))
-            } else if not_found() {
-                Ok(None)
-            } else {
-                Err(())
-            }
+            stat_at(self.0.as_raw_fd(), &path, follow)
         }
     }
 }

@@ -338,28 +338,29 @@ fn record_layout(repo: &gix::Repository, rec: &mut Recorder) {
     for name in ["include", "includeIf"] {
         for section in file.sections_by_name(name).into_iter().flatten() {
             for value in section.values("path") {
-                let Ok(raw) = gix::path::from_bstr(value.as_bstr()) else {
+                // `~/`, `~user/` and `%(prefix)/` as git expands them (the
+                // last is not known here); a relative path is relative to
+                // the including file.
+                let home = crate::env::home();
+                let context = gix::config::path::interpolate::Context {
+                    git_install_dir: None,
+                    home_dir: home.as_deref(),
+                    home_for_user: Some(gix::config::path::interpolate::home_for_user),
+                };
+                let Ok(expanded) = gix::config::Path::from(value).interpolate(context) else {
                     rec.spoil();
                     return;
                 };
-                let raw = raw.into_owned();
-                let including = section.meta().path.as_deref();
-                let path = if let Ok(rest) = raw.strip_prefix("~") {
-                    match crate::env::home() {
-                        Some(home) => home.join(rest),
-                        None => {
-                            rec.spoil();
-                            return;
-                        }
-                    }
-                } else if raw.is_absolute() {
-                    raw
-                } else if raw.to_str().is_some_and(|s| s.starts_with("%(")) {
-                    rec.spoil();
-                    return;
+                let path = if expanded.is_absolute() {
+                    expanded
                 } else {
-                    match including.and_then(std::path::Path::parent) {
-                        Some(dir) => dir.join(raw),
+                    match section
+                        .meta()
+                        .path
+                        .as_deref()
+                        .and_then(std::path::Path::parent)
+                    {
+                        Some(dir) => dir.join(expanded),
                         None => {
                             rec.spoil();
                             return;

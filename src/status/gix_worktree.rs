@@ -22,7 +22,7 @@ pub(super) fn worktree_state(
     let index = repo.index_or_empty()?;
     let state: &gix::index::State = &index;
     if let Some(rec) = rec.as_deref_mut() {
-        rec.dir_at(b"");
+        rec.dir(b"");
     }
 
     // A merge conflict counts as dirty and staged, as `git status` reports it.
@@ -152,7 +152,7 @@ fn quick_unstaged(
                 match std::fs::symlink_metadata(&path) {
                     Ok(md) if md.is_dir() => {
                         if let Some(rec) = rec.as_deref_mut() {
-                            rec.dir(dir, &md);
+                            rec.dir(dir);
                         }
                     }
                     Ok(_) => give_up!(Some(true)),
@@ -328,7 +328,7 @@ impl gix::dir::walk::Delegate for FirstUntracked<'_> {
             worktree_root_is_repository,
         );
         if recurse && let Some(rec) = self.rec.as_deref_mut() {
-            rec.dir_at(entry.rela_path.as_ref());
+            rec.dir(entry.rela_path.as_ref());
         }
         recurse
     }
