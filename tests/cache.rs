@@ -303,6 +303,17 @@ fn every_kind_of_change_right_after_the_cache_was_written_shows() {
         "[]",
     ));
     cases.push((
+        "included_home",
+        "[?]",
+        Box::new(|env, _| {
+            write(
+                &env.home.join("from-home.config"),
+                "[status]\n\tshowUntrackedFiles = no\n",
+            )
+        }),
+        "[]",
+    ));
+    cases.push((
         "chmod",
         "[]",
         Box::new(|_, d| {
@@ -407,7 +418,7 @@ fn every_kind_of_change_right_after_the_cache_was_written_shows() {
             env.git(&dir, &["pack-refs", "--all"]);
         }
         match *name {
-            "exclude" | "no_untracked" | "included" | "included_if" => {
+            "exclude" | "no_untracked" | "included" | "included_if" | "included_home" => {
                 write(&dir.join("stray.txt"), "x\n");
             }
             _ => {}
@@ -419,6 +430,10 @@ fn every_kind_of_change_right_after_the_cache_was_written_shows() {
             fs::create_dir_all(env.root.join("includes")).expect("mkdir");
             let target = target.to_str().expect("utf-8 path");
             env.git(&dir, &["config", "include.path", target]);
+        }
+        if *name == "included_home" {
+            // Included from the home folder, written `~/…`.
+            env.git(&dir, &["config", "include.path", "~/from-home.config"]);
         }
         if *name == "included_if" {
             // The same, under a condition (on branch main).

@@ -284,7 +284,7 @@ fn git_file(rela: &gix::bstr::BStr) -> PathBuf {
     let mut path = PathBuf::from(".git");
     match gix::path::from_bstr(rela) {
         Ok(rela) => path.push(rela),
-        // Not a path on this system: a name that cannot exist.
+        // Not a path on this system: a name no stat accepts, which spoils the recording.
         Err(_) => path.push("\0"),
     }
     path
